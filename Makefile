@@ -1,0 +1,117 @@
+# synth -- the one entry point.
+#   make            build bin/synth
+#   make deps       install missing Debian packages (apt-get, non-interactive; root or sudo)
+#   make run        deps + build + the demo (fit Adult, generate a large synthetic file)
+#   make test       deps + build + unit tests (cmocka) + CLI end-to-end tests (bats)
+#   make asan-test  the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       build the fuzzers (clang libFuzzer) and run each for FUZZ_SECONDS
+#   make bench      benchmarks; writes docs/BENCHMARKS.md
+#   make lint       cppcheck + banned-function check
+#   make cuda       optional CUDA backend (needs nvcc; never required)
+# Variables: CC, CFLAGS, LDFLAGS (user flags are respected), SANITIZE=address,undefined, BUILD=dir.
+
+VERSION := 0.1.0
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+BUILD   ?= build
+PKGS    := gsl openblas lapacke sqlite3 jansson zlib libcrypto
+# Debian packages the build and the tests need (kept in one list; `make deps` installs the missing).
+DEB_PKGS := build-essential pkg-config libgsl-dev libopenblas-dev liblapacke-dev libcsv-dev \
+            libsqlite3-dev libssl-dev libjansson-dev librandom123-dev zlib1g-dev libmicrohttpd-dev \
+            libcmocka-dev bats clang libclang-rt-14-dev
+
+WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lopenblas -llapacke -lsqlite3 -ljansson -lz -lcrypto)
+# libcsv ships no .pc file; GSL's pkg-config pulls in gslcblas, which OpenBLAS replaces.
+LIBS := $(filter-out -lgslcblas,$(PKG_LIBS)) -lcsv -lpthread -lm
+INCLUDES := -Isrc -Igenerators -Iprivacy -Ivalidation -Iapi -Iinfra
+
+ifneq ($(SANITIZE),)
+  BUILD := build/san
+  SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+ALL_CFLAGS  = $(WARN) $(INCLUDES) $(PKG_CFLAGS) -DSYNTH_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard generators/*.c generators/*/*.c) \
+            $(wildcard privacy/*.c validation/*.c api/*.c infra/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/src/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BIN      := $(if $(SANITIZE),$(BUILD)/bin/synth,bin/synth)
+
+.PHONY: all deps run test unit cli asan-test fuzz fuzz-build bench lint cuda clean
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(BUILD)/libsynth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libsynth.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsynth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsynth.a $(LIBS) -lcmocka
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+test: deps
+	@$(MAKE) --no-print-directory unit cli
+
+unit: $(UNIT_BIN) $(BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+cli: $(BIN)
+	@SYNTH=$(abspath $(BIN)) bats tests/cli
+
+asan-test: deps
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined CFLAGS="-O1 -g" unit cli
+
+FUZZ_SECONDS ?= 20
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(WARN) -Wno-missing-prototypes $(INCLUDES) $(PKG_CFLAGS) -DSYNTH_VERSION='"$(VERSION)"' -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
+fuzz-build: $(FUZZ_BIN)
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@for f in $(FUZZ_BIN); do name=$$(basename $$f); mkdir -p build/fuzz/corpus-$$name; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus-$$name tests/fuzz/seeds/$$name 2>&1 | tail -n 2 || exit 1; done
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh
+
+lint:
+	@tests/lint.sh
+
+cuda:
+	@echo "make cuda: no CUDA code yet (the CTGAN issue adds it)"; exit 0
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
