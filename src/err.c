@@ -36,7 +36,14 @@ int synth_err_prefix(synth_err *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s%s", prefix, old);
+    size_t plen = strlen(prefix), olen = strnlen(old, sizeof old - 1);
+    if (plen > sizeof err->msg - 1)
+        plen = sizeof err->msg - 1;
+    if (olen > sizeof err->msg - 1 - plen)
+        olen = sizeof err->msg - 1 - plen;
+    memcpy(err->msg, prefix, plen);
+    memcpy(err->msg + plen, old, olen);
+    err->msg[plen + olen] = '\0';
     return err->code;
 }
 

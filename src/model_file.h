@@ -33,12 +33,20 @@ int synth_model_file_open(synth_model_file **out, const char *path, synth_err *e
  * SYNTH_MODEL "model.synth: missing metadata 'key'". */
 int synth_model_file_set_meta(synth_model_file *mf, const char *key, const char *value, synth_err *err);
 int synth_model_file_get_meta(synth_model_file *mf, const char *key, char **value, synth_err *err);
+/* Calls fn(key, value, ctx) for each metadata row, in key order (for `synth inspect`). */
+int synth_model_file_each_meta(synth_model_file *mf,
+                               void (*fn)(const char *key, const char *value, void *ctx), void *ctx,
+                               synth_err *err);
 
 /* Binary blobs.  get: *data is a new buffer (caller frees with synth_free), *len its size. */
 int synth_model_file_put_blob(synth_model_file *mf, const char *name, const void *data, size_t len,
                               synth_err *err);
 int synth_model_file_get_blob(synth_model_file *mf, const char *name, void **data, size_t *len,
                               synth_err *err);
+/* Calls fn(name, size in bytes, ctx) for each blob, in name order (for `synth inspect`). */
+int synth_model_file_each_blob(synth_model_file *mf,
+                               void (*fn)(const char *name, size_t size, void *ctx), void *ctx,
+                               synth_err *err);
 
 /* Arrays of doubles as blobs (stored little-endian IEEE 754 regardless of host).  get checks that
  * the stored length is exactly `count` doubles, else SYNTH_MODEL naming the blob. */
@@ -65,6 +73,8 @@ int synth_model_file_privacy_spent(synth_model_file *mf, double *epsilon, double
 
 /* Format version and size of the opened file (for `synth inspect`). */
 int synth_model_file_format_version(const synth_model_file *mf);
+/* Size in bytes of the file when it was opened; -1 for a model made by synth_model_file_create. */
+int64_t synth_model_file_size(const synth_model_file *mf);
 
 /* Commit the transaction, close, fsync and rename the temporary file to the final path; frees mf
  * whatever happens.  Only for files made by synth_model_file_create. */

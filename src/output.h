@@ -43,4 +43,8 @@ int synth_output_is_gzip_path(const char *path);
 int synth_gzip_member(const void *in, size_t len, int level, char **buf, size_t *cap,
                       size_t *out_len, synth_err *err);
 
+/* An upper bound on the size of the gzip member synth_gzip_member makes from len bytes at any
+ * level (SIZE_MAX if that would overflow); callers may size a reusable buffer with it. */
+size_t synth_gzip_bound(size_t len);
+
 #endif

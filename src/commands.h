@@ -1,0 +1,15 @@
+/* commands.h -- the CLI's subcommand table (one entry per `synth CMD`). */
+#ifndef SYNTH_COMMANDS_H
+#define SYNTH_COMMANDS_H
+
+#include "cli.h"
+
+extern const cli_command synth_cmd_schema;
+extern const cli_command synth_cmd_fit;
+extern const cli_command synth_cmd_generate;
+extern const cli_command synth_cmd_inspect;
+
+/* NULL-terminated list in the order `synth help` shows them. */
+extern const cli_command *const synth_commands[];
+
+#endif

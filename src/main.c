@@ -1,0 +1,83 @@
+/* main.c -- the synth command: dispatches git-style subcommands (see commands.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "signals.h"
+
+const cli_command *const synth_commands[] = {
+    &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_inspect, NULL,
+};
+
+static void print_overview(FILE *out)
+{
+    fprintf(out,
+            "synth %s -- learn a table, write look-alike synthetic rows\n\n"
+            "Usage: synth COMMAND [options]\n"
+            "       synth help [COMMAND] | synth --version\n\nCommands:\n",
+            SYNTH_VERSION);
+    for (size_t i = 0; synth_commands[i] != NULL; i++)
+        fprintf(out, "  %-10s %s\n", synth_commands[i]->name, synth_commands[i]->summary);
+    fprintf(out,
+            "\nExample:\n"
+            "  synth fit datasets/adult.csv -o adult.synth\n"
+            "  synth generate adult.synth --rows 1e7 -o adult-10m.csv\n\n"
+            "Run 'synth COMMAND --help' for a command's options.\n\n%s",
+            synth_exit_codes_help);
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; synth_commands[i] != NULL; i++)
+        if (strcmp(synth_commands[i]->name, name) == 0)
+            return synth_commands[i];
+    return NULL;
+}
+
+static int finish(int code)
+{
+    if (fflush(stdout) != 0 && code == 0) {
+        fprintf(stderr, "synth: cannot write to standard output\n");
+        return 4;
+    }
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("synth %s\n", SYNTH_VERSION);
+        return finish(0);
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        if (strcmp(name, "help") == 0 && argc > 2) {
+            const cli_command *cmd = find_command(argv[2]);
+            if (cmd == NULL) {
+                fprintf(stderr, "synth help: unknown command '%s'\nTry 'synth help'.\n", argv[2]);
+                return 2;
+            }
+            cli_print_help(cmd, stdout);
+            return finish(0);
+        }
+        print_overview(stdout);
+        return finish(0);
+    }
+    const cli_command *cmd = find_command(name);
+    if (cmd == NULL) {
+        fprintf(stderr, "synth: unknown command '%s'\nTry 'synth help' for the list of commands.\n", name);
+        return 2;
+    }
+    cli_args args;
+    int rc = cli_parse(cmd, argc - 1, argv + 1, &args);
+    if (rc == 1)
+        return finish(0);
+    if (rc != 0)
+        return 2;
+    synth_signals_install();
+    return finish(cmd->run(&args));
+}
