@@ -32,7 +32,20 @@ void synth_chunk_free(synth_chunk *ch)
     synth_free(ch->cells);
     synth_free(ch->is_null);
     synth_free(ch->arena);
+    synth_free(ch->scratch);
     synth_free(ch);
+}
+
+void *synth_chunk_scratch(synth_chunk *ch, size_t bytes)
+{
+    if (bytes > ch->scratch_cap) {
+        void *p = synth_realloc(ch->scratch, bytes);
+        if (p == NULL)
+            return NULL;
+        ch->scratch = p;
+        ch->scratch_cap = bytes;
+    }
+    return ch->scratch;
 }
 
 int synth_chunk_put_text(synth_chunk *ch, size_t col, size_t row, const char *s, size_t len)

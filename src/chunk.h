@@ -31,10 +31,16 @@ typedef struct synth_chunk {
     uint8_t *is_null;        /* is_null[col * cap + row] */
     char *arena;             /* text bytes */
     size_t arena_len, arena_cap;
+    void *scratch;           /* generator working memory, kept between calls (synth_chunk_scratch) */
+    size_t scratch_cap;
 } synth_chunk;
 
 synth_chunk *synth_chunk_new(size_t ncols, size_t cap);   /* NULL when out of memory */
 void synth_chunk_free(synth_chunk *ch);                    /* NULL is a no-op */
+
+/* Working memory of at least `bytes` for the generator filling this chunk (grown as needed, freed
+ * with the chunk).  NULL when out of memory. */
+void *synth_chunk_scratch(synth_chunk *ch, size_t bytes);
 
 /* Append text for a cell; returns 0 or SYNTH_NOMEM. */
 int synth_chunk_put_text(synth_chunk *ch, size_t col, size_t row, const char *s, size_t len);

@@ -166,18 +166,27 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 }
 
 /* Validate a field (strict UTF-8, no NUL) and add its line breaks (CR, LF, CRLF = 1) to *breaks.
- * Returns 0 or a mask of FIELD_BAD_UTF8 / FIELD_HAS_NUL.  8 printable-ASCII bytes at a time. */
-static int scan_field(const unsigned char *s, size_t n, uint64_t *breaks)
+ * Returns 0 or a mask of FIELD_BAD_UTF8 / FIELD_HAS_NUL.  Checks 8 printable-ASCII bytes at a
+ * time; with over_read set, s[n..n+7] may be read (and are ignored), which speeds up short fields. */
+static int scan_field(const unsigned char *s, size_t n, int over_read, uint64_t *breaks)
 {
+    const uint64_t spaces = 0x2020202020202020ULL, high = 0x8080808080808080ULL;
     int bad = 0;
     size_t i = 0;
     while (i < n) {
-        if (n - i >= 8) {
+        size_t k = n - i;
+        if (k >= 8 || over_read) {
             uint64_t w;
             memcpy(&w, s + i, 8);
+            if (k < 8) {
+                uint64_t keep = ((uint64_t)1 << (8 * k)) - 1;     /* little-endian: low k bytes */
+                w = (w & keep) | (spaces & ~keep);
+            } else {
+                k = 8;
+            }
             /* no byte >= 0x80 and no byte < 0x20 (a borrow can only start at such a byte) */
-            if ((((w - 0x2020202020202020ULL) | w) & 0x8080808080808080ULL) == 0) {
-                i += 8;
+            if ((((w - spaces) | w) & high) == 0) {
+                i += k;
                 continue;
             }
         }
@@ -191,12 +200,12 @@ static int scan_field(const unsigned char *s, size_t n, uint64_t *breaks)
                 (*breaks)++;
             i++;
         } else {
-            size_t k = utf8_seq(s + i, n - i);
-            if (k == 0) {
+            size_t m = utf8_seq(s + i, n - i);
+            if (m == 0) {
                 bad |= FIELD_BAD_UTF8;
-                k = 1;
+                m = 1;
             }
-            i += k;
+            i += m;
         }
     }
     return bad;
@@ -437,7 +446,10 @@ static void field_cb(void *s, size_t n, void *data)
     }
     rd->cr_pending = 0;
     uint64_t breaks = 0;
-    int bad = scan_field(f, n, &breaks);
+    /* f is libcsv's field buffer, whose first LIBCSV_BLOCK bytes we allocated zeroed (realloc keeps
+     * them): reading a little past a short field there touches only initialized memory */
+    int over_read = f == rd->csv.entry_buf && n <= LIBCSV_BLOCK - 8;
+    int bad = scan_field(f, n, over_read, &breaks);
     size_t col = rd->nf++;
     rd->line += breaks;
     if (n > rd->opt.max_field_bytes) {
@@ -712,6 +724,12 @@ int synth_csv_reader_open(synth_csv_reader **out, const char *path, const synth_
     csv_set_realloc_func(&rd->csv, synth_realloc);
     csv_set_free_func(&rd->csv, synth_free);
     csv_set_blk_size(&rd->csv, LIBCSV_BLOCK);
+    rd->csv.entry_buf = synth_calloc(1, LIBCSV_BLOCK);   /* see field_cb */
+    if (rd->csv.entry_buf == NULL) {
+        reader_free(rd);
+        return synth_err_set(err, SYNTH_NOMEM, "%s: out of memory while reading CSV", name);
+    }
+    rd->csv.entry_size = LIBCSV_BLOCK;
 
     while (rd->state == ST_READING && rd->phase == PHASE_HEADER)
         (void)pump(rd);

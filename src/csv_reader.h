@@ -81,9 +81,11 @@ const synth_csv_stats *synth_csv_reader_stats(const synth_csv_reader *rd);
 void synth_csv_reader_free(synth_csv_reader *rd);
 
 /* Append `s` (len bytes) to out as one CSV field: quoted (with doubled quotes) only when it holds
- * the delimiter, a quote, CR or LF, or starts/ends with nothing special -- i.e. exactly when a
- * reader would otherwise misparse it.  out must have room for 2*len+2 bytes.  Returns bytes
- * written.  Can't fail. */
+ * the delimiter, a quote, CR or LF -- i.e. exactly when this reader would otherwise misparse it
+ * (leading and trailing spaces are kept as they are, unquoted).  An empty field is written as
+ * nothing; in a one-column file that gives an empty line, which is not a row, so such a writer
+ * should write "" instead.  out must have room for 2*len+2 bytes.  Returns bytes written.  Can't
+ * fail. */
 size_t synth_csv_quote(char *out, const char *s, size_t len, char delimiter);
 
 #endif

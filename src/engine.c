@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cblas.h>
+
 #include "alloc.h"
 #include "signals.h"
 
@@ -31,6 +33,7 @@ enum { SLOT_FREE = 0, SLOT_BUSY, SLOT_READY };
 typedef struct slot {
     int state;
     uint64_t chunk;          /* index of the chunk it holds when READY */
+    uint64_t expect;         /* the only chunk index allowed to take this slot next */
     char *text;              /* formatted CSV */
     size_t text_len, text_cap;
     char *gz;                /* gzip member when compressing */
@@ -87,7 +90,9 @@ static void *worker_main(void *arg)
         }
         uint64_t idx = e->next_chunk++;
         slot *s = &e->slots[idx % e->nslots];
-        while (!e->stop && s->state != SLOT_FREE)
+        /* Chunk idx may use its slot only after chunk idx - nslots was written: otherwise two
+         * waiters on one slot could take it out of order and stall the ordered writer. */
+        while (!e->stop && !(s->state == SLOT_FREE && s->expect == idx))
             pthread_cond_wait(&e->changed, &e->lock);
         if (e->stop) {
             pthread_mutex_unlock(&e->lock);
@@ -180,6 +185,8 @@ int synth_engine_run(const synth_generator *gen, const synth_model *model, const
         stats = &local;
     memset(stats, 0, sizeof *stats);
     engine e = {.gen = gen, .model = model, .opt = opt, .ncols = schema->ncols};
+    /* The engine parallelizes over chunks; BLAS calls inside a chunk stay on their worker. */
+    openblas_set_num_threads(1);
     synth_err_clear(&e.failed);
     if (opt->chunk_rows == 0 || opt->threads < 1 || opt->end_row < opt->first_row)
         return synth_err_set(err, SYNTH_USAGE, "engine: bad options");
@@ -200,6 +207,8 @@ int synth_engine_run(const synth_generator *gen, const synth_model *model, const
         synth_formatter_free(e.fmt);
         return synth_err_set(err, SYNTH_NOMEM, "out of memory");
     }
+    for (size_t i = 0; i < e.nslots; i++)
+        e.slots[i].expect = i;
     pthread_mutex_init(&e.lock, NULL);
     pthread_cond_init(&e.changed, NULL);
     if (opt->header)
@@ -231,6 +240,7 @@ int synth_engine_run(const synth_generator *gen, const synth_model *model, const
         stats->rows += s->rows;
         pthread_mutex_lock(&e.lock);
         s->state = SLOT_FREE;
+        s->expect = idx + e.nslots;
         if (rc)
             e.stop = 1;
         pthread_cond_broadcast(&e.changed);

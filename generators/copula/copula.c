@@ -41,15 +41,28 @@
 #define MAX_TEXT_LEN_WORDS 200
 #define TEXT_STREAM_BASE (SYNTH_STREAM_GENERATOR + 1)
 
+/* A lookup grid over latent x that jumps close to the answer of "first threshold above x", so
+ * sampling does a step or two of linear scan instead of a branchy binary search. */
+#define GRID_CELLS 2048
+#define GRID_LO (-6.0)
+#define GRID_HI 6.0
+
+typedef struct grid_index {
+    uint32_t start[GRID_CELLS];   /* first k with z[k] > the cell's lower edge */
+} grid_index;
+
 typedef struct copula_dim {
     size_t col;
     int categorical;
     double p_null;             /* numeric */
     synth_marginal marginal;   /* numeric */
+    double z_null;             /* numeric: x below this is a null (Phi^-1(p_null)) */
+    double *zknot;             /* numeric, discrete/knots marginals: thresholds in x-space */
     size_t nslots;             /* categorical: categories plus a null slot when nulls were seen */
     int32_t *order;            /* slot -> category index, -1 for null */
     double *cum;               /* upper end of each slot's interval in u */
     double *zcut;              /* Phi^-1(cum[k]) */
+    grid_index *grid;          /* over zcut (categorical) or zknot (numeric) */
 } copula_dim;
 
 typedef struct text_model {
@@ -123,6 +136,8 @@ static void model_free(synth_model *m)
         return;
     for (size_t j = 0; m->dims != NULL && j < m->ndims; j++) {
         synth__marginal_release(&m->dims[j].marginal);
+        synth_free(m->dims[j].zknot);
+        synth_free(m->dims[j].grid);
         synth_free(m->dims[j].order);
         synth_free(m->dims[j].cum);
         synth_free(m->dims[j].zcut);
@@ -247,6 +262,48 @@ static int invert_spd(const double *R, double *P, size_t d)
     return 0;
 }
 
+static int prepare_numeric(copula_dim *dim);
+static int prepare_categorical_grids(synth_model *m);
+
+/* First k in [0, n) with x < z[k] (z ascending; z[n-1] may be +inf). */
+static size_t first_above(const double *z, size_t n, double x)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (x < z[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static int grid_build(grid_index **out, const double *z, size_t n)
+{
+    grid_index *g = synth_malloc(sizeof *g);
+    if (g == NULL)
+        return SYNTH_NOMEM;
+    for (size_t c = 0; c < GRID_CELLS; c++) {
+        double edge = GRID_LO + (GRID_HI - GRID_LO) * (double)c / GRID_CELLS;
+        g->start[c] = (uint32_t)first_above(z, n, c == 0 ? -INFINITY : edge);
+    }
+    synth_free(*out);
+    *out = g;
+    return 0;
+}
+
+/* Same answer as first_above(z, n, x), using the grid. */
+static inline size_t grid_first_above(const grid_index *g, const double *z, size_t n, double x)
+{
+    double t = (x - GRID_LO) * (GRID_CELLS / (GRID_HI - GRID_LO));
+    size_t cell = t <= 0 ? 0 : t >= GRID_CELLS - 1 ? GRID_CELLS - 1 : (size_t)t;
+    size_t k = g->start[cell];
+    while (k + 1 < n && !(x < z[k]))
+        k++;
+    return k;
+}
+
 /* ---- fitting ----------------------------------------------------------------------------------- */
 
 typedef struct fit_state {
@@ -323,6 +380,8 @@ static int fit_numeric(synth_model *m, copula_dim *dim, const synth_sample_table
     qsort(sorted, nn, sizeof *sorted, cmp_double);
     int rc = synth__marginal_fit(&dim->marginal, sorted, nn, m->parametric, m->knots, m->discrete_max);
     synth_free(sorted);
+    if (rc == 0)
+        rc = prepare_numeric(dim);
     return rc ? synth_err_set(err, SYNTH_NOMEM, "out of memory") : 0;
 }
 
@@ -405,6 +464,38 @@ static void layout_slots(const synth_model *m, copula_dim *dim)
     dim->cum[dim->nslots - 1] = 1.0;
     for (size_t k = 0; k < dim->nslots; k++)
         dim->zcut[k] = k + 1 == dim->nslots ? INFINITY : nquantile(dim->cum[k]);
+}
+
+static int prepare_categorical_grids(synth_model *m)
+{
+    for (size_t j = 0; j < m->ndims; j++)
+        if (m->dims[j].categorical && grid_build(&m->dims[j].grid, m->dims[j].zcut, m->dims[j].nslots))
+            return SYNTH_NOMEM;
+    return 0;
+}
+
+/* Precompute a numeric dim's thresholds in latent (x) space so sampling needs no Phi:
+ * discrete marginals: x < zknot[k] selects values[k] (zknot[k] = Phi^-1(p + (1-p) cum[k]));
+ * knots marginals: zknot[k] = Phi^-1(p + (1-p) k/(n-1)), interpolated linearly in x between
+ * interior knots (the CDF is exact at every knot; the two unbounded end intervals use Phi). */
+static int prepare_numeric(copula_dim *dim)
+{
+    const synth_marginal *mg = &dim->marginal;
+    double p = dim->p_null;
+    dim->z_null = p >= 1.0 ? INFINITY : nquantile(p);
+    if (mg->kind == SYNTH_MARGINAL_PARAMETRIC || mg->n == 0)
+        return 0;
+    dim->zknot = synth_malloc(mg->n * sizeof *dim->zknot);
+    if (dim->zknot == NULL)
+        return SYNTH_NOMEM;
+    for (size_t k = 0; k < mg->n; k++) {
+        double frac = mg->kind == SYNTH_MARGINAL_DISCRETE ? mg->cum[k]
+                                                           : (mg->n > 1 ? (double)k / (double)(mg->n - 1) : 1.0);
+        dim->zknot[k] = nquantile(p + (1.0 - p) * frac);
+    }
+    if (mg->kind == SYNTH_MARGINAL_DISCRETE)
+        dim->zknot[mg->n - 1] = INFINITY;
+    return grid_build(&dim->grid, dim->zknot, mg->n);
 }
 
 /* Fill column j of Z with the dim's normal scores and set fs->sd[j]. */
@@ -753,6 +844,8 @@ static int copula_fit(const synth_schema *schema, const synth_sample_table *t,
     for (size_t i = 0; i < m->ntext; i++)
         if (fit_text(m, &m->texts[i], t))
             goto nomem;
+    if (prepare_categorical_grids(m))
+        goto nomem;
     fit_state_release(&fs);
     synth_free(P);
     *out = m;
@@ -770,19 +863,6 @@ fail:
 }
 
 /* ---- sampling --------------------------------------------------------------------------------- */
-
-static size_t find_slot(const copula_dim *dim, double x)
-{
-    size_t lo = 0, hi = dim->nslots - 1;   /* first k with x < zcut[k] */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (x < dim->zcut[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
 
 static int sample_text(const synth_model *m, const text_model *tm, size_t ti, uint64_t seed, uint64_t row,
                        synth_chunk *ch, size_t r)
@@ -832,70 +912,79 @@ static int sample_text(const synth_model *m, const text_model *tm, size_t ti, ui
     return synth_chunk_put_text(ch, tm->col, r, buf, n);
 }
 
+/* Value of a non-null numeric dim at latent x (x >= z_null). */
+static double numeric_value(const copula_dim *dim, double x)
+{
+    const synth_marginal *mg = &dim->marginal;
+    if (mg->kind == SYNTH_MARGINAL_DISCRETE)
+        return mg->values[grid_first_above(dim->grid, dim->zknot, mg->n, x)];
+    if (mg->kind == SYNTH_MARGINAL_KNOTS && mg->n >= 4) {
+        size_t k = grid_first_above(dim->grid, dim->zknot, mg->n, x);   /* x in [zknot[k-1], zknot[k]) */
+        if (k >= 2 && k <= mg->n - 2) {
+            double z0 = dim->zknot[k - 1], z1 = dim->zknot[k];
+            double t = (x - z0) / (z1 - z0);
+            return mg->values[k - 1] + t * (mg->values[k] - mg->values[k - 1]);
+        }
+    }
+    double v = (ncdf(x) - dim->p_null) / (1.0 - dim->p_null);
+    if (v <= 0)
+        v = 1e-300;
+    if (v >= 1)
+        v = 1 - 1e-16;
+    return synth__marginal_quantile(mg, v);
+}
+
 static int copula_sample(const synth_model *m, uint64_t seed, synth_chunk *ch, synth_err *err)
 {
-    const size_t d = m->ndims;
-    double z[512], x[512];
-    double *zp = z, *xp = x;
-    if (d > 512) {
-        zp = synth_malloc(2 * d * sizeof *zp);
-        if (zp == NULL)
-            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
-        xp = zp + d;
-    }
-    ch->arena_len = 0;
+    const size_t d = m->ndims, n = ch->nrows;
     const synth_schema *s = m->schema;
-    for (size_t r = 0; r < ch->nrows; r++) {
-        uint64_t row = ch->first_row + r;
-        synth_rng rng;
-        synth_rng_init(&rng, seed, row, SYNTH_STREAM_GENERATOR);
-        for (size_t k = 0; k < d; k++)
-            zp[k] = synth_rng_normal(&rng);
-        for (size_t i = 0; i < d; i++) {
-            const double *li = &m->chol[i * d];
-            double acc = 0;
-            for (size_t k = 0; k <= i; k++)
-                acc += li[k] * zp[k];
-            xp[i] = acc;
+    ch->arena_len = 0;
+    if (d > 0) {
+        /* Z: one row of d independent normals per output row; X = Z L' in one BLAS call. */
+        double *Z = synth_chunk_scratch(ch, 2 * n * d * sizeof *Z);
+        if (Z == NULL)
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        double *X = Z + n * d;
+        for (size_t r = 0; r < n; r++) {
+            synth_gsl_rng rng;
+            synth_gsl_rng_init(&rng, seed, ch->first_row + r, SYNTH_STREAM_GENERATOR);
+            for (size_t k = 0; k < d; k++)
+                Z[r * d + k] = synth_gsl_rng_normal(&rng);
         }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0, Z, (int)d, m->chol,
+                    (int)d, 0.0, X, (int)d);
         for (size_t j = 0; j < d; j++) {
             const copula_dim *dim = &m->dims[j];
-            size_t cell = dim->col * ch->cap + r;
+            synth_cell *cells = &ch->cells[dim->col * ch->cap];
+            uint8_t *is_null = &ch->is_null[dim->col * ch->cap];
             if (dim->categorical) {
-                int32_t c = dim->order[find_slot(dim, xp[j])];
-                ch->is_null[cell] = c < 0;
-                ch->cells[cell].index = c < 0 ? 0 : c;
-            } else {
-                double u = ncdf(xp[j]);
-                if (u < dim->p_null || dim->p_null >= 1.0) {
-                    ch->is_null[cell] = 1;
-                    continue;
+                for (size_t r = 0; r < n; r++) {
+                    int32_t c = dim->order[grid_first_above(dim->grid, dim->zcut, dim->nslots, X[r * d + j])];
+                    is_null[r] = c < 0;
+                    cells[r].index = c < 0 ? 0 : c;
                 }
-                double v = (u - dim->p_null) / (1.0 - dim->p_null);
-                if (v <= 0)
-                    v = 1e-300;
-                if (v >= 1)
-                    v = 1 - 1e-16;
-                ch->is_null[cell] = 0;
-                ch->cells[cell].num = synth__marginal_quantile(&dim->marginal, v);
-            }
-        }
-        for (size_t c = 0; c < s->ncols; c++) {
-            if (s->cols[c].type == SYNTH_COL_ID) {
-                ch->is_null[c * ch->cap + r] = 0;
-                ch->cells[c * ch->cap + r].index = (int64_t)row;
-            }
-        }
-        for (size_t t = 0; t < m->ntext; t++) {
-            if (sample_text(m, &m->texts[t], t, seed, row, ch, r)) {
-                if (zp != z)
-                    synth_free(zp);
-                return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+            } else {
+                for (size_t r = 0; r < n; r++) {
+                    double x = X[r * d + j];
+                    is_null[r] = x < dim->z_null || dim->p_null >= 1.0;
+                    if (!is_null[r])
+                        cells[r].num = numeric_value(dim, x);
+                }
             }
         }
     }
-    if (zp != z)
-        synth_free(zp);
+    for (size_t c = 0; c < s->ncols; c++) {
+        if (s->cols[c].type != SYNTH_COL_ID)
+            continue;
+        for (size_t r = 0; r < n; r++) {
+            ch->is_null[c * ch->cap + r] = 0;
+            ch->cells[c * ch->cap + r].index = (int64_t)(ch->first_row + r);
+        }
+    }
+    for (size_t t = 0; t < m->ntext; t++)
+        for (size_t r = 0; r < n; r++)
+            if (sample_text(m, &m->texts[t], t, seed, ch->first_row + r, ch, r))
+                return synth_err_set(err, SYNTH_NOMEM, "out of memory");
     return 0;
 }
 
@@ -1055,6 +1144,10 @@ static int load_dims(synth_model *m, synth_model_file *mf, const json_t *root, s
             int rc = load_marginal(mf, json_object_get(o, "marginal"), &dim->marginal, j, err);
             if (rc)
                 return rc;
+            if (!(dim->p_null >= 0 && dim->p_null <= 1))
+                return bad_model(err, "null probability");
+            if (prepare_numeric(dim))
+                return synth_err_set(err, SYNTH_NOMEM, "out of memory");
             continue;
         }
         const json_t *order = json_object_get(o, "order");
@@ -1150,6 +1243,10 @@ static int copula_load(synth_model_file *mf, const synth_schema *schema, synth_m
     }
     if ((rc = load_dims(m, mf, root, err)) || (rc = load_texts(m, mf, root, err)))
         goto fail;
+    if (prepare_categorical_grids(m)) {
+        rc = synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        goto fail;
+    }
     size_t d = m->ndims;
     if (d > 0) {
         if ((rc = synth_model_file_get_doubles(mf, "correlation", m->corr, d * d, err)))
