@@ -583,10 +583,12 @@ static void estimate_correlation(const synth_model *m, fit_state *fs, double *R)
             } else if (fs->sd[i] <= 1e-12 || fs->sd[k] <= 1e-12) {
                 r = 0.0;
             } else if (m->correct) {
-                r = R[i * d + k] / (fs->sd[i] * fs->sd[k]);
+                /* Scores are E[latent | group]; to first order their covariance is rho times the
+                 * product of their variances, so dividing by the variances undoes the attenuation
+                 * that grouping (categories, ties, nulls) causes. */
+                r = R[i * d + k] / (fs->sd[i] * fs->sd[i] * fs->sd[k] * fs->sd[k]);
             } else {
-                double cii = fs->sd[i] * fs->sd[i], ckk = fs->sd[k] * fs->sd[k];
-                r = R[i * d + k] / sqrt(cii * ckk);
+                r = R[i * d + k] / (fs->sd[i] * fs->sd[k]);   /* plain Pearson of the scores */
             }
             if (r > 0.995)
                 r = 0.995;
