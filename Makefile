@@ -18,7 +18,9 @@ PKGS    := gsl openblas lapacke sqlite3 jansson zlib libcrypto
 # Debian packages the build and the tests need (kept in one list; `make deps` installs the missing).
 DEB_PKGS := build-essential pkg-config libgsl-dev libopenblas-dev liblapacke-dev libcsv-dev \
             libsqlite3-dev libssl-dev libjansson-dev librandom123-dev zlib1g-dev libmicrohttpd-dev \
-            libcmocka-dev bats clang libclang-rt-14-dev
+            libcmocka-dev bats clang libclang-rt-14-dev cppcheck
+# Only for `make bench`: wall time and peak RSS (/usr/bin/time), the interim quality scorer.
+BENCH_PKGS := time python3
 
 WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
@@ -102,6 +104,11 @@ fuzz: deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus-$$name tests/fuzz/seeds/$$name 2>&1 | tail -n 2 || exit 1; done
 
 bench: deps
+	@missing=""; for p in $(BENCH_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh
 

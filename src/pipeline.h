@@ -4,7 +4,7 @@
  * synth_fit_csv: one streaming pass (schema inference + reservoir sample, infer.h), the user's
  * schema overrides, the generator's fit, and the model file written under a temporary name and
  * renamed when complete.  synth_model_open: reads and checks the file (format version, schema,
- * generator).  The caller owns what it gets (synth_loaded_model_free).  Not thread-safe per
+ * generator).  The caller owns the results (free with synth_loaded_model_free).  Not thread-safe per
  * object; independent calls may run in parallel. */
 #ifndef SYNTH_PIPELINE_H
 #define SYNTH_PIPELINE_H
