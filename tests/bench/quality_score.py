@@ -1,3 +1,16 @@
+#!/usr/bin/env python3
+"""Interim fidelity scorer (standard library only) used by `make bench` until validation/ lands.
+
+Usage: quality_score.py REAL.csv SYNTH.csv [MAX_ROWS] [-v]
+       quality_score.py --shuffle REAL.csv OUT.csv   (write a column-wise shuffle of REAL)
+
+Definitions follow the reference (SDMetrics QualityReport): column shapes = KS complement for
+numeric columns, TV complement for the others; column pair trends = 1 - |r_real - r_synth| / 2
+(Pearson) for numeric pairs, contingency similarity (1 - total variation distance of the joint
+frequencies; numeric columns cut into 10 equal-width bins of the real range) for the others.
+Columns whose first 2000 real values are all integers are numeric.
+"""
+import random
 import csv, sys, math, bisect
 from collections import Counter
 def load(p, n=None):
@@ -7,7 +20,19 @@ def load(p, n=None):
             if n and i>=n: break
             rows.append(row)
     return h, rows
-h, R = load(sys.argv[1]); _, S = load(sys.argv[2], int(sys.argv[3]) if len(sys.argv)>3 else None)
+if sys.argv[1] == '--shuffle':
+    h, R = load(sys.argv[2])
+    random.seed(1)
+    cols = [[r[c] for r in R] for c in range(len(h))]
+    for c in cols:
+        random.shuffle(c)
+    with open(sys.argv[3], 'w', newline='') as f:
+        w = csv.writer(f, lineterminator='\n')
+        w.writerow(h)
+        for i in range(len(R)):
+            w.writerow([cols[c][i] for c in range(len(h))])
+    sys.exit(0)
+h, R = load(sys.argv[1]); _, S = load(sys.argv[2], int(sys.argv[3]) if len(sys.argv)>3 and sys.argv[3].isdigit() and sys.argv[3] != '0' else None)
 num = [c for c in range(len(h)) if all(x.strip().lstrip('-').isdigit() for x in (r[c] for r in R[:2000]))]
 cat = [c for c in range(len(h)) if c not in num]
 def col(rows,c,f=str): return [f(r[c]) for r in rows]
