@@ -44,7 +44,7 @@ for rows in 1000000 10000000; do
     w=$(printf '%s\n' "${walls[@]}" | median)
     m=$(printf '%s\n' "${rsss[@]}" | median)
     rows_table+=$(awk -v r=$rows -v t=$threads -v w="$w" -v m="$m" -v b="$bytes" 'BEGIN {
-      printf "| %d | %d | %.2f | %.0f | %.0f | %.1f |\\n", r, t, w, r / w, b / w / 1e6, m / 1024 }')
+      printf "| %d | %d | %.2f | %.0f | %.0f | %.1f |", r, t, w, r / w, b / w / 1e6, m / 1024 }')
     rows_table+=$'\n'
   done
 done
