@@ -22,6 +22,7 @@
 #include "alloc.h"
 #include "numfmt.h"
 #include "rng.h"
+#include "signals.h"
 
 #define DT_MAX_CANDIDATES 32
 #define PREFIX_MAX 32
@@ -637,7 +638,9 @@ int synth_infer_csv(const char *path, const synth_infer_options *opt, synth_sche
     size_t ncols = synth_csv_reader_ncols(rd);
     if ((rc = ctx_init(&ctx, ncols)) != 0)
         goto nomem;
-    if (sample_out != NULL && (ctx.sample = sample_new(ncols, opt->reservoir_rows)) == NULL)
+    /* The sample is kept even when the caller does not want it: uniqueness of a column whose
+     * distinct-value table overflows is judged on it, so types match with and without a sample. */
+    if ((ctx.sample = sample_new(ncols, opt->reservoir_rows)) == NULL)
         goto nomem;
     struct stat sb;
     uint64_t total = (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) ? (uint64_t)sb.st_size : 0;
@@ -658,6 +661,10 @@ int synth_infer_csv(const char *path, const synth_infer_options *opt, synth_sche
             if (reservoir_offer(&ctx, ch, r, ch->first_row + r))
                 goto nomem;
         ctx.rows += ch->nrows;
+        if (synth_signals_interrupted()) {
+            rc = synth_err_set(err, SYNTH_INTERRUPTED, "%s: interrupted", path);
+            goto fail;
+        }
         if (progress != NULL)
             synth_progress_update(progress, synth_csv_reader_stats(rd)->bytes);
     }
@@ -685,6 +692,8 @@ int synth_infer_csv(const char *path, const synth_infer_options *opt, synth_sche
     *schema_out = schema;
     if (sample_out != NULL)
         *sample_out = ctx.sample;
+    else
+        synth_sample_table_free(ctx.sample);
     return 0;
 
 nomem:

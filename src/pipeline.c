@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "model_file.h"
+#include "signals.h"
 
 void synth_fit_request_init(synth_fit_request *req)
 {
@@ -130,9 +131,6 @@ static int complete_overridden(synth_schema *s, const synth_col_type *before, co
             col->count = t->nrows;
             break;
         }
-        case SYNTH_COL_ID:
-            col->id_kind = SYNTH_ID_HEX;
-            break;
         default:
             break;
         }
@@ -261,6 +259,10 @@ int synth_fit_csv(const synth_fit_request *req, synth_fit_result *result, synth_
     }
     synth_sample_table_free(sample);   /* the reservoir is not needed past fit */
     sample = NULL;
+    if (synth_signals_interrupted()) {
+        rc = synth_err_set(err, SYNTH_INTERRUPTED, "interrupted");
+        goto done;
+    }
     rc = write_model(req, gen, schema, model, result, err);
     result->seconds = now_seconds() - t0;
 done:
