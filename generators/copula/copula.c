@@ -877,7 +877,8 @@ static int sample_text(const synth_model *m, const text_model *tm, size_t ti, ui
         return 0;
     }
     ch->is_null[cell] = 0;
-    size_t words = (size_t)synth__marginal_quantile(&tm->lengths, synth_rng_uniform(&rng));
+    double want = synth__marginal_quantile(&tm->lengths, synth_rng_uniform(&rng));
+    size_t words = want >= 1 && want <= MAX_TEXT_LEN_WORDS ? (size_t)want : 0;   /* a damaged model stays in range */
     char buf[4096];
     size_t n = 0;
     for (size_t w = 0; w < words; w++) {
