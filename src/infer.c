@@ -350,12 +350,16 @@ static int reservoir_store(synth_sample_table *t, size_t slot, const synth_csv_c
     return 0;
 }
 
+static int sample_grow(synth_sample_table *t);
+
 static int reservoir_offer(infer_ctx *ctx, const synth_csv_chunk *ch, size_t row, uint64_t index)
 {
     synth_sample_table *t = ctx->sample;
     if (t == NULL || t->cap == 0)
         return 0;
     if (t->nrows < t->cap) {
+        if (t->nrows == t->alloc && sample_grow(t))
+            return SYNTH_NOMEM;
         int rc = reservoir_store(t, t->nrows, ch, row);
         if (rc == 0)
             t->nrows++;
@@ -367,6 +371,34 @@ static int reservoir_offer(infer_ctx *ctx, const synth_csv_chunk *ch, size_t row
     return j < t->cap ? reservoir_store(t, (size_t)j, ch, row) : 0;
 }
 
+/* Arrays grow by doubling up to cap, so a small input never pays for the full reservoir. */
+static int sample_grow(synth_sample_table *t)
+{
+    size_t n = t->alloc ? t->alloc * 2 : 1024;
+    if (n > t->cap)
+        n = t->cap;
+    char **cells = synth_reallocarray(t->cells, n * t->ncols, sizeof *cells);
+    if (cells == NULL)
+        return SYNTH_NOMEM;
+    t->cells = cells;
+    uint32_t *lens = synth_reallocarray(t->lens, n * t->ncols, sizeof *lens);
+    if (lens == NULL)
+        return SYNTH_NOMEM;
+    t->lens = lens;
+    uint64_t *line = synth_reallocarray(t->line, n, sizeof *line);
+    if (line == NULL)
+        return SYNTH_NOMEM;
+    t->line = line;
+    char **blocks = synth_reallocarray(t->row_blocks, n, sizeof *blocks);
+    if (blocks == NULL)
+        return SYNTH_NOMEM;
+    t->row_blocks = blocks;
+    for (size_t r = t->alloc; r < n; r++)
+        t->row_blocks[r] = NULL;
+    t->alloc = n;
+    return 0;
+}
+
 static synth_sample_table *sample_new(size_t ncols, size_t cap)
 {
     synth_sample_table *t = synth_calloc(1, sizeof *t);
@@ -374,15 +406,6 @@ static synth_sample_table *sample_new(size_t ncols, size_t cap)
         return NULL;
     t->ncols = ncols;
     t->cap = cap;
-    size_t n = cap ? cap : 1;
-    t->cells = synth_calloc(n * ncols, sizeof *t->cells);
-    t->lens = synth_calloc(n * ncols, sizeof *t->lens);
-    t->line = synth_calloc(n, sizeof *t->line);
-    t->row_blocks = synth_calloc(n, sizeof *t->row_blocks);
-    if (!t->cells || !t->lens || !t->line || !t->row_blocks) {
-        synth_sample_table_free(t);
-        return NULL;
-    }
     return t;
 }
 

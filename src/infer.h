@@ -22,7 +22,8 @@
 typedef struct synth_sample_table {
     size_t ncols;
     size_t nrows;
-    size_t cap;
+    size_t cap;             /* reservoir size */
+    size_t alloc;           /* rows the arrays below can hold (grows up to cap) */
     char **cells;
     uint32_t *lens;
     uint64_t *line;
