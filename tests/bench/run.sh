@@ -12,12 +12,10 @@ doc=docs/BENCHMARKS.md
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# run_timed OUTFILE CMD... -> prints "wall_seconds maxrss_kb"
+# run_timed CMD... -> prints "wall_seconds maxrss_kb"
 run_timed() {
-  local out=$1; shift
   /usr/bin/time -f "%e %M" -o "$B/time.txt" "$@" >/dev/null
   cat "$B/time.txt"
-  rm -f "$out"
 }
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
@@ -25,7 +23,7 @@ mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
 echo "bench: fit"
 fit_times=()
 for i in $(seq 5); do
-  fit_times+=("$(run_timed /dev/null $SYNTH fit datasets/adult.csv -o "$B/adult.synth" -q)")
+  fit_times+=("$(run_timed $SYNTH fit datasets/adult.csv -o "$B/adult.synth" -q)")
 done
 fit_wall=$(printf '%s\n' "${fit_times[@]}" | awk '{print $1}' | median)
 fit_rss=$(printf '%s\n' "${fit_times[@]}" | awk '{print $2}' | median)
@@ -38,7 +36,8 @@ for rows in 1000000 10000000; do
     for i in $(seq "$RUNS"); do
       $SYNTH generate "$B/adult.synth" --rows $rows --threads $threads -o "$B/out.csv" -q >/dev/null 2>&1 || true
       bytes=$(stat -c %s "$B/out.csv"); rm -f "$B/out.csv"
-      r=$(run_timed "$B/out.csv" $SYNTH generate "$B/adult.synth" --rows $rows --threads $threads -o "$B/out.csv" -q)
+      r=$(run_timed $SYNTH generate "$B/adult.synth" --rows $rows --threads $threads -o "$B/out.csv" -q)
+      rm -f "$B/out.csv"
       walls+=("${r% *}"); rsss+=("${r#* }")
     done
     w=$(printf '%s\n' "${walls[@]}" | median)
