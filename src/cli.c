@@ -117,6 +117,13 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *out)
         if (c == 'h')
             goto help;
         if (c == '?') {
+            /* optopt: 0 for an unknown long option; a long option's table value (1000 + i, or 'h'
+             * for --help) when a flag was given "=VALUE"; else the unknown short option. */
+            if (optopt >= 1000 && optopt < 1000 + (int)n - 1)   /* n counts --help too */
+                return cli_usage_error(cmd, "option '--%s' does not take a value", cmd->options[optopt - 1000].name),
+                       SYNTH_USAGE;
+            if (optopt == 'h' && strncmp(argv[optind - 1], "--", 2) == 0)
+                return cli_usage_error(cmd, "option '--help' does not take a value"), SYNTH_USAGE;
             if (optopt)
                 return cli_usage_error(cmd, "unknown option '-%c'", optopt), SYNTH_USAGE;
             return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]), SYNTH_USAGE;

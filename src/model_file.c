@@ -269,6 +269,33 @@ static int read_pragma_int(synth_model_file *mf, const char *sql, int *value, sy
     return db_fail(mf, err, s, "cannot read database");
 }
 
+/* A truncated or damaged file must not load as a model that quietly samples wrong values: the
+ * size must be exactly page_count * page_size, and SQLite's quick_check must pass. */
+static int check_integrity(synth_model_file *mf, synth_err *err)
+{
+    int pages = 0, page_size = 0;
+    int rc = read_pragma_int(mf, "PRAGMA page_count", &pages, err);
+    if (rc == SYNTH_OK)
+        rc = read_pragma_int(mf, "PRAGMA page_size", &page_size, err);
+    if (rc != SYNTH_OK)
+        return rc;
+    if ((int64_t)pages * page_size != mf->size)
+        return synth_err_set(err, SYNTH_MODEL, "%s: model file is damaged (size %lld bytes, expected %lld); "
+                             "it may have been truncated", mf->path, (long long)mf->size,
+                             (long long)pages * page_size);
+    sqlite3_stmt *st = NULL;
+    int s = sqlite3_prepare_v2(mf->db, "PRAGMA quick_check", -1, &st, NULL);
+    int ok = 0;
+    if (s == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *text = sqlite3_column_text(st, 0);
+        ok = text != NULL && strcmp((const char *)text, "ok") == 0;
+    }
+    sqlite3_finalize(st);
+    if (!ok)
+        return synth_err_set(err, SYNTH_MODEL, "%s: model file is damaged (integrity check failed)", mf->path);
+    return SYNTH_OK;
+}
+
 int synth_model_file_open(synth_model_file **out, const char *path, synth_err *err)
 {
     char ebuf[128];
@@ -322,6 +349,8 @@ int synth_model_file_open(synth_model_file **out, const char *path, synth_err *e
                            "%s: model format version %d is older than this synth reads (%d); "
                            "refit the model",
                            path, version, SYNTH_MODEL_FORMAT_VERSION);
+    if (rc == SYNTH_OK)
+        rc = check_integrity(mf, err);
     if (rc != SYNTH_OK) {
         model_free(mf);
         return rc;

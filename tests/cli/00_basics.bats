@@ -155,3 +155,41 @@ load helpers
     [ ! -e "$BATS_TEST_TMPDIR/m.synth" ]
     no_temp_files "$BATS_TEST_TMPDIR"
 }
+
+@test "a flag given a value (--quiet=yes, --help=1): exit 2 naming the option, readable message" {
+    local cmd opt
+    for cmd in schema fit generate inspect; do
+        for opt in --help=1 "$( [ "$cmd" = inspect ] && echo --json=1 || echo --quiet=yes)"; do
+            run --separate-stderr "$SYNTH" "$cmd" x "$opt"
+            [ "$status" -eq 2 ] || fail "$cmd $opt exited $status"
+            [ -z "$output" ]
+            assert_contains "$stderr" "option '${opt%%=*}' does not take a value"
+            # Plain ASCII (no stray bytes from a bad option code).
+            if LC_ALL=C grep -q '[^ -~]' <<<"$stderr"; then fail "non-ASCII bytes in: $stderr"; fi
+        done
+    done
+}
+
+@test "unknown option with '=VALUE': exit 2 naming it" {
+    run --separate-stderr "$SYNTH" generate x.synth --bogus=3
+    [ "$status" -eq 2 ]
+    assert_contains "$stderr" "unknown option '--bogus"
+}
+
+@test "an ambiguous long-option prefix is a usage error" {
+    # --s could be --seed, --sample-rows, --schema or --skip-bad-rows
+    run --separate-stderr "$SYNTH" fit "$DATA/types.csv" --s 5
+    [ "$status" -eq 2 ]
+    assert_contains "$stderr" "--s"
+}
+
+@test "writing help, version or results to a full device: exit 4 with a message" {
+    [ -w /dev/full ] || skip "no /dev/full"
+    local args
+    for args in "help" "--version" "fit --help" "schema $DATA/types.csv -q"; do
+        # shellcheck disable=SC2086
+        run --separate-stderr bash -c '"$SYNTH" "$@" >/dev/full' _ $args
+        [ "$status" -eq 4 ] || fail "synth $args >/dev/full exited $status"
+        [ -n "$stderr" ] || fail "synth $args >/dev/full printed no error"
+    done
+}

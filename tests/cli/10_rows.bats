@@ -37,12 +37,13 @@ check_rows() {
     check_rows 100_000 100000
 }
 
-@test "--rows other exact spellings: 1.5e3, 2k, 0.1M, +7, 1E2" {
+@test "--rows other exact spellings: 1.5e3, 2k, 0.1M, +7, 1E2, 1.5k" {
     check_rows 1.5e3 1500
     check_rows 2k 2000
     check_rows 0.1M 100000
     check_rows +7 7
     check_rows 1E2 100
+    check_rows 1.5k 1500
 }
 
 @test "--rows spellings all give the same bytes" {
@@ -74,7 +75,7 @@ check_rows() {
 
 @test "bad --rows values exit 2 with a message naming --rows and nothing on stdout" {
     local bad
-    for bad in -5 1.5 1e-1 1__0 99999999999999999999 abc "" _1 1_ 1e 10x 1.5k 0x10 " 5" 1e16; do
+    for bad in -5 1.5 1e-1 1__0 99999999999999999999 abc "" _1 1_ 1e 10x 1.5001k 0x10 " 5" 1e16; do
         run --separate-stderr "$SYNTH" generate "$MODEL" --rows "$bad"
         [ "$status" -eq 2 ] || fail "--rows '$bad' exited $status (stderr: $stderr)"
         [ -z "$output" ] || fail "--rows '$bad' wrote to stdout"

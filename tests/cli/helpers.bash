@@ -4,7 +4,14 @@
 # by default the freshly built bin/synth of this checkout.  Outputs go to $BATS_TEST_TMPDIR (one
 # per test) or $BATS_FILE_TMPDIR (shared by a file, e.g. a model fitted once in setup_file).
 
+if ! type bats_require_minimum_version >/dev/null 2>&1; then
+    echo "these tests need bats >= 1.7 (run --separate-stderr, BATS_TEST_TMPDIR)" >&2
+    exit 1
+fi
 bats_require_minimum_version 1.5.0
+
+# Byte-wise sort/comm/grep, whatever the caller's locale.
+export LC_ALL=C
 
 : "${SYNTH:=$BATS_TEST_DIRNAME/../../bin/synth}"
 export SYNTH
@@ -89,6 +96,18 @@ column_of() {
     head -n1 "$1" | tr ',' '\n' | grep -n -x -F "$2" | cut -d: -f1
 }
 
+# bad_rows FILE AWK_CONDITION: the first few data rows of a plain CSV (no quoted commas) where
+# the condition holds; empty when none.  An awk error is reported as a "bad row" so that a broken
+# condition can never pass vacuously.
+bad_rows() {
+    local tmp="$BATS_TEST_TMPDIR/.bad_rows"
+    if ! awk -F, "NR > 1 && ($2)" "$1" >"$tmp"; then
+        echo "awk failed on condition: $2"
+        return 0
+    fi
+    head -n 3 "$tmp"
+}
+
 # exec_default_sigint CMD...: run CMD with SIGINT at its default disposition.  A background job
 # of a non-interactive shell starts with SIGINT ignored, and synth (deliberately, like nohup)
 # keeps a signal that was ignored at start ignored; an interactive Ctrl-C never has that problem.
@@ -99,4 +118,56 @@ exec_default_sigint() {
     exec python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
+# col_field JSON_FILE COLUMN FIELD: a column's field from schema JSON ('synth schema' output or the
+# "schema" of 'synth inspect --json'), printed as jq -r would (arrays/objects as JSON text).
+col_field() {
+    if have_jq; then
+        jq -r --arg n "$2" --arg f "$3" \
+            '(if has("schema") then .schema else . end) | .columns[] | select(.name == $n) | .[$f]
+             | if type == "array" or type == "object" then tojson else . end' "$1"
+    else
+        python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc = doc.get("schema", doc)
+for c in doc["columns"]:
+    if c["name"] == sys.argv[2]:
+        v = c.get(sys.argv[3])
+        if isinstance(v, (list, dict)):
+            print(json.dumps(v, separators=(",", ":")))
+        elif v is None:
+            print("null")
+        elif isinstance(v, bool):
+            print("true" if v else "false")
+        else:
+            print(v)
+PY
+    fi
+}
+
+# categories JSON_FILE COLUMN: the column's category values, one per line (JSON-escaped so that
+# values with newlines stay on one line), in file order.
+categories() {
+    if have_jq; then
+        jq -c --arg n "$2" \
+            '(if has("schema") then .schema else . end) | .columns[] | select(.name == $n)
+             | .categories[].value' "$1"
+    else
+        python3 - "$1" "$2" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc = doc.get("schema", doc)
+for c in doc["columns"]:
+    if c["name"] == sys.argv[2]:
+        for cat in c["categories"]:
+            print(json.dumps(cat["value"], separators=(",", ":")))
+PY
+    fi
+}
+
+# need_json_tool: skip the test when neither jq nor python3 is available.
+need_json_tool() {
+    have_jq || command -v python3 >/dev/null 2>&1 || skip "needs jq or python3"
 }
