@@ -60,7 +60,8 @@ int synth_chunk_put_text(synth_chunk *ch, size_t col, size_t row, const char *s,
         ch->arena = na;
         ch->arena_cap = ncap;
     }
-    memcpy(ch->arena + ch->arena_len, s, len);
+    if (len > 0)   /* an empty text on a fresh chunk: the arena may still be NULL */
+        memcpy(ch->arena + ch->arena_len, s, len);
     synth_cell *cell = &ch->cells[col * ch->cap + row];
     cell->str.off = (uint32_t)ch->arena_len;
     cell->str.len = (uint32_t)len;
@@ -80,6 +81,7 @@ typedef struct col_out {
     text_ref null_text;       /* quoted */
     text_ref *labels;         /* quoted category labels */
     size_t max_width;         /* bytes one cell can take, text columns excluded */
+    int quote_dt;             /* datetime layout holds the delimiter, a quote, CR or LF */
 } col_out;
 
 struct synth_formatter {
@@ -150,11 +152,20 @@ int synth_formatter_new(synth_formatter **out, const synth_schema *schema, char 
                     w = co->labels[i].len;
             }
             break;
-        case SYNTH_COL_ID:
-            w = (col->id_prefix ? 2 * strlen(col->id_prefix) + 2 : 0) + SYNTH_NUMFMT_MAX + 40;
+        case SYNTH_COL_ID: {
+            size_t id_w = (col->id_prefix ? 2 * strlen(col->id_prefix) + 2 : 0) + SYNTH_NUMFMT_MAX + 40;
+            if (w < id_w)   /* w is the null text's width so far */
+                w = id_w;
             break;
+        }
         case SYNTH_COL_TEXT:
             f->ntext++;
+            break;
+        case SYNTH_COL_DATETIME:
+            co->quote_dt = strpbrk(col->dtfmt.pattern, "\"\r\n") != NULL ||
+                           strchr(col->dtfmt.pattern, delimiter) != NULL;
+            if (w < 2 * SYNTH_DT_TEXT_MAX + 2)
+                w = 2 * SYNTH_DT_TEXT_MAX + 2;
             break;
         default:
             if (w < SYNTH_NUMFMT_MAX + SYNTH_DT_TEXT_MAX)
@@ -164,6 +175,8 @@ int synth_formatter_new(synth_formatter **out, const synth_schema *schema, char 
         co->max_width = w;
         f->fixed_row_max += w + 1;
     }
+    if (schema->ncols == 1)
+        f->fixed_row_max += 2;   /* room for "" in place of an empty cell (see synth_formatter_rows) */
     *out = f;
     return 0;
 nomem:
@@ -208,17 +221,26 @@ static size_t format_id(const synth_formatter *f, const col_out *co, size_t c, i
     case SYNTH_ID_INTEGER:
         return synth_fmt_i64(p, col->id_next + row);
     case SYNTH_ID_PREFIXED: {
+        /* Digits never need quoting, so the field needs it exactly when the prefix does: then the
+         * quotes go around the whole field, not around the prefix alone. */
         size_t n = 0;
+        int quoted = 0;
         if (col->id_prefix != NULL) {
             size_t plen = strlen(col->id_prefix);
             n = synth_csv_quote(p, col->id_prefix, plen, f->delimiter);
+            quoted = n != plen;
+            if (quoted)
+                n--;   /* reopen: drop the closing quote */
         }
         char digits[SYNTH_NUMFMT_MAX];
         size_t d = synth_fmt_i64(digits, col->id_next + row);
         for (int pad = col->id_width - (int)d; pad > 0; pad--)
             p[n++] = '0';
         memcpy(p + n, digits, d);
-        return n + d;
+        n += d;
+        if (quoted)
+            p[n++] = '"';
+        return n;
     }
     case SYNTH_ID_UUID:
     case SYNTH_ID_HEX: {
@@ -270,6 +292,7 @@ int synth_formatter_rows(const synth_formatter *f, const synth_chunk *ch, char *
             const col_out *co = &f->cols[c];
             size_t i = c * ch->cap + r;
             const synth_cell *cell = &ch->cells[i];
+            char *start = p;
             if (ch->is_null[i]) {
                 memcpy(p, co->null_text.s, co->null_text.len);
                 p += co->null_text.len;
@@ -284,7 +307,13 @@ int synth_formatter_rows(const synth_formatter *f, const synth_chunk *ch, char *
                     p += synth_fmt_fixed(p, cell->num, co->col->decimals);
                     break;
                 case SYNTH_COL_DATETIME:
-                    p += synth_dt_format(&co->col->dtfmt, cell->num, p);
+                    if (co->quote_dt) {
+                        char tmp[SYNTH_DT_TEXT_MAX];
+                        size_t n = synth_dt_format(&co->col->dtfmt, cell->num, tmp);
+                        p += synth_csv_quote(p, tmp, n, f->delimiter);
+                    } else {
+                        p += synth_dt_format(&co->col->dtfmt, cell->num, p);
+                    }
                     break;
                 case SYNTH_COL_CATEGORICAL:
                 case SYNTH_COL_BOOLEAN: {
@@ -302,6 +331,11 @@ int synth_formatter_rows(const synth_formatter *f, const synth_chunk *ch, char *
                 default:
                     break;
                 }
+            }
+            /* In a one-column file an empty line is no row at all: write an empty cell as "". */
+            if (ncols == 1 && p == start) {
+                *p++ = '"';
+                *p++ = '"';
             }
             *p++ = c + 1 < ncols ? f->delimiter : '\n';
         }

@@ -135,11 +135,9 @@ static int write_header(engine *e, synth_output *out, synth_engine_stats *stats,
         return rc;
     if (e->opt->gzip_level >= 0) {
         rc = synth_gzip_member(hdr, len, e->opt->gzip_level, &gz, &gz_cap, &gz_len, err);
-        if (rc == 0)
-            rc = synth_output_write(out, gz, gz_len, err);
-        stats->bytes += gz_len;
-    } else {
-        rc = synth_output_write(out, hdr, len, err);
+        if (rc == 0 && (rc = synth_output_write(out, gz, gz_len, err)) == 0)
+            stats->bytes += gz_len;
+    } else if ((rc = synth_output_write(out, hdr, len, err)) == 0) {
         stats->bytes += len;
     }
     synth_free(hdr);
@@ -230,14 +228,13 @@ int synth_engine_run(const synth_generator *gen, const synth_model *model, const
         rc = wait_ready(&e, s, idx, err);
         if (rc)
             break;
-        if (opt->gzip_level >= 0) {
-            rc = synth_output_write(out, s->gz, s->gz_len, err);
-            stats->bytes += s->gz_len;
-        } else {
-            rc = synth_output_write(out, s->text, s->text_len, err);
-            stats->bytes += s->text_len;
+        const char *bytes = opt->gzip_level >= 0 ? s->gz : s->text;
+        size_t nbytes = opt->gzip_level >= 0 ? s->gz_len : s->text_len;
+        rc = synth_output_write(out, bytes, nbytes, err);
+        if (rc == 0) {   /* stats count what was written */
+            stats->bytes += nbytes;
+            stats->rows += s->rows;
         }
-        stats->rows += s->rows;
         pthread_mutex_lock(&e.lock);
         s->state = SLOT_FREE;
         s->expect = idx + e.nslots;

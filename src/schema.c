@@ -1,6 +1,7 @@
 /* schema.c -- column types, null spellings, JSON form of a schema, user overrides.  See schema.h. */
 #include "schema.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -238,6 +239,36 @@ static double get_number(const json_t *o, const char *key, double dflt)
     return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/* Largest first id number: leaves room for 10^18 generated rows without int64 overflow. */
+#define SCHEMA_ID_NEXT_MAX 1000000000000000000LL
+
+/* Largest count a stored schema may hold (2^62: exact as a double, far above any real table). */
+#define SCHEMA_COUNT_MAX 4611686018427387904LL
+
+/* Integer field `key` in [lo, hi] (a whole real is accepted too): 0 with *out set (dflt when the
+ * field is absent), -1 when it is present but not such a number.  Checking before converting
+ * keeps a damaged file from making an out-of-range (undefined) float-to-integer conversion. */
+static int get_integer(const json_t *o, const char *key, long long dflt, long long lo, long long hi,
+                       long long *out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = dflt;
+    if (v == NULL)
+        return 0;
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i < lo || i > hi)
+            return -1;
+        *out = (long long)i;
+        return 0;
+    }
+    double d = json_is_real(v) ? json_real_value(v) : NAN;
+    if (!(d >= (double)lo && d <= (double)hi) || d != floor(d))
+        return -1;
+    *out = (long long)d;
+    return 0;
+}
+
 static int column_from_json(const json_t *o, size_t index, synth_column *c, synth_err *err)
 {
     const char *name, *type, *tok = "";
@@ -250,19 +281,26 @@ static int column_from_json(const json_t *o, size_t index, synth_column *c, synt
     c->null_token = synth_strdup(tok);
     if (c->name == NULL || c->null_token == NULL)
         return synth_err_set(err, SYNTH_NOMEM, "out of memory");
-    c->count = (uint64_t)get_number(o, "count", 0);
-    c->null_count = (uint64_t)get_number(o, "null_count", 0);
+    long long v;
+    if (get_integer(o, "count", 0, 0, SCHEMA_COUNT_MAX, &v))
+        return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': bad count", name);
+    c->count = (uint64_t)v;
+    if (get_integer(o, "null_count", 0, 0, SCHEMA_COUNT_MAX, &v))
+        return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': bad null_count", name);
+    c->null_count = (uint64_t)v;
     c->min = get_number(o, "min", 0);
     c->max = get_number(o, "max", 0);
-    c->decimals = (int)get_number(o, "decimals", 0);
-    if (c->decimals < 0 || c->decimals > 15)
+    if (get_integer(o, "decimals", 0, 0, 15, &v))
         return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': decimals out of range", name);
+    c->decimals = (int)v;
     c->text_mean_words = get_number(o, "mean_words", 0);
     if (c->type == SYNTH_COL_DATETIME) {
         const char *fmt;
         if (get_string(o, "format", &fmt) || synth_dt_from_pattern(&c->dtfmt, fmt))
             return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': bad datetime format", name);
-        c->dtfmt.frac_digits = (int)get_number(o, "frac_digits", c->dtfmt.frac_digits);
+        if (get_integer(o, "frac_digits", c->dtfmt.frac_digits, 0, 9, &v))
+            return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': frac_digits out of range", name);
+        c->dtfmt.frac_digits = (int)v;
     }
     if (c->type == SYNTH_COL_CATEGORICAL || c->type == SYNTH_COL_BOOLEAN) {
         json_t *cats = json_object_get(o, "categories");
@@ -273,15 +311,17 @@ static int column_from_json(const json_t *o, size_t index, synth_column *c, synt
         if (c->categories == NULL)
             return synth_err_set(err, SYNTH_NOMEM, "out of memory");
         for (size_t i = 0; i < n; i++) {
-            const char *v;
+            const char *value;
             json_t *cat = json_array_get(cats, i);
-            if (get_string(cat, "value", &v))
+            if (get_string(cat, "value", &value))
                 return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': bad category %zu", name, i);
-            c->categories[i].value = synth_strdup(v);
+            c->categories[i].value = synth_strdup(value);
             if (c->categories[i].value == NULL)
                 return synth_err_set(err, SYNTH_NOMEM, "out of memory");
-            c->categories[i].count = (uint64_t)get_number(cat, "count", 0);
-            c->ncategories = i + 1;
+            c->ncategories = i + 1;   /* owned by the column from here on */
+            if (get_integer(cat, "count", 0, 0, SCHEMA_COUNT_MAX, &v))
+                return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': bad count of category %zu", name, i);
+            c->categories[i].count = (uint64_t)v;
         }
     }
     if (c->type == SYNTH_COL_ID) {
@@ -297,10 +337,12 @@ static int column_from_json(const json_t *o, size_t index, synth_column *c, synt
         c->id_prefix = synth_strdup(prefix);
         if (c->id_prefix == NULL)
             return synth_err_set(err, SYNTH_NOMEM, "out of memory");
-        c->id_width = (int)get_number(o, "width", 0);
-        if (c->id_width < 0 || c->id_width > 19)
+        if (get_integer(o, "width", 0, 0, 19, &v))
             return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': id width out of range", name);
-        c->id_next = (int64_t)get_number(o, "next", 1);
+        c->id_width = (int)v;
+        if (get_integer(o, "next", 1, 0, SCHEMA_ID_NEXT_MAX, &v))
+            return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': id next out of range", name);
+        c->id_next = (int64_t)v;
     }
     return 0;
 }
@@ -320,7 +362,13 @@ int synth_schema_from_json(const json_t *json, synth_schema **out, synth_err *er
         synth_free(s);
         return synth_err_set(err, SYNTH_NOMEM, "out of memory");
     }
-    s->rows = (uint64_t)get_number(json, "rows", 0);
+    long long rows;
+    if (get_integer(json, "rows", 0, 0, SCHEMA_COUNT_MAX, &rows)) {
+        synth_free(s->cols);
+        synth_free(s);
+        return synth_err_set(err, SYNTH_MODEL, "schema: bad 'rows'");
+    }
+    s->rows = (uint64_t)rows;
     for (size_t i = 0; i < n; i++) {
         s->ncols = i + 1;
         int rc = column_from_json(json_array_get(cols, i), i, &s->cols[i], err);
@@ -337,8 +385,14 @@ int synth_schema_from_json(const json_t *json, synth_schema **out, synth_err *er
 
 static int override_column(synth_column *c, const json_t *o, const char *path, synth_err *err)
 {
+    /* The fields a user may set, then the facts synth_schema_to_json also writes (so the output of
+     * `synth schema` can be edited and passed back): those are re-derived from the data, and
+     * ignored here. */
     static const char *const known[] = {"name", "type", "decimals", "format", "null_token",
-                                        "id_format", "prefix", "width", "next", "frac_digits"};
+                                        "id_format", "prefix", "width", "next", "frac_digits",
+                                        "count", "null_count", "null_rate", "min", "max", "categories",
+                                        "mean_words"};
+    static const char *const strings[] = {"type", "format", "null_token", "id_format", "prefix"};
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)o, key, value) {
@@ -348,6 +402,12 @@ static int override_column(synth_column *c, const json_t *o, const char *path, s
         if (k == sizeof known / sizeof known[0])
             return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': unknown field '%s'", path, c->name, key);
     }
+    for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
+        json_t *v = json_object_get(o, strings[k]);
+        if (v != NULL && !json_is_string(v))
+            return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': \"%s\" must be a string", path, c->name,
+                                 strings[k]);
+    }
     const char *type;
     if (get_string(o, "type", &type) == 0) {
         synth_col_type t;
@@ -355,6 +415,8 @@ static int override_column(synth_column *c, const json_t *o, const char *path, s
             return synth_err_set(err, SYNTH_USAGE,
                                  "%s: column '%s': unknown type '%s' (integer, float, categorical, "
                                  "boolean, datetime, id, text)", path, c->name, type);
+        if (t == SYNTH_COL_ID && c->type != SYNTH_COL_ID)
+            c->id_kind = SYNTH_ID_HEX;   /* unless "id_format" below says otherwise */
         c->type = t;
     }
     json_t *dec = json_object_get(o, "decimals");
@@ -370,6 +432,13 @@ static int override_column(synth_column *c, const json_t *o, const char *path, s
     if (c->type == SYNTH_COL_DATETIME && c->dtfmt.pattern[0] == '\0')
         return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': a datetime column needs a \"format\"",
                              path, c->name);
+    json_t *frac = json_object_get(o, "frac_digits");
+    if (frac != NULL) {
+        if (!json_is_integer(frac) || json_integer_value(frac) < 0 || json_integer_value(frac) > 9)
+            return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': frac_digits must be an integer 0..9",
+                                 path, c->name);
+        c->dtfmt.frac_digits = (int)json_integer_value(frac);
+    }
     const char *tok;
     if (get_string(o, "null_token", &tok) == 0) {
         char *copy = synth_strdup(tok);
@@ -377,6 +446,36 @@ static int override_column(synth_column *c, const json_t *o, const char *path, s
             return synth_err_set(err, SYNTH_NOMEM, "out of memory");
         synth_free(c->null_token);
         c->null_token = copy;
+    }
+    const char *kind;
+    if (get_string(o, "id_format", &kind) == 0) {
+        int k;
+        for (k = 0; k < 4 && strcmp(kind, id_kind_names[k]) != 0; k++)
+            ;
+        if (k == 4)
+            return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': unknown id_format '%s' (integer, prefixed, "
+                                 "uuid, hex)", path, c->name, kind);
+        c->id_kind = (synth_id_kind)k;
+    }
+    const char *prefix;
+    if (get_string(o, "prefix", &prefix) == 0) {
+        char *copy = synth_strdup(prefix);
+        if (copy == NULL)
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        synth_free(c->id_prefix);
+        c->id_prefix = copy;
+    }
+    json_t *width = json_object_get(o, "width");
+    if (width != NULL) {
+        if (!json_is_integer(width) || json_integer_value(width) < 0 || json_integer_value(width) > 19)
+            return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': width must be an integer 0..19", path, c->name);
+        c->id_width = (int)json_integer_value(width);
+    }
+    json_t *next = json_object_get(o, "next");
+    if (next != NULL) {
+        if (!json_is_integer(next) || json_integer_value(next) < 0 || json_integer_value(next) > SCHEMA_ID_NEXT_MAX)
+            return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': next must be an integer 0..10^18", path, c->name);
+        c->id_next = (int64_t)json_integer_value(next);
     }
     return 0;
 }

@@ -386,6 +386,36 @@ static void test_text(void **state)
     synth_schema_free(s);
 }
 
+/* synth schema (no sample wanted) and synth fit (sample wanted) must infer the same types, also
+ * when a distinct-value table overflows and uniqueness is judged on the reservoir. */
+static void test_same_with_and_without_sample(void **state)
+{
+    (void)state;
+    synth_infer_options o;
+    opts(&o);
+    o.max_categories = 10;
+    tu_buf m = {0};
+    tu_add(&m, "many,uniq,n\n");
+    for (int i = 0; i < 300; i++)
+        tu_add(&m, "v%d,u%dz,%d\n", i % 150, i, i % 40);
+    const char *path = tu_file(".csv", m.p);
+    tu_buf_free(&m);
+    synth_schema *a = NULL, *b = NULL;
+    synth_sample_table *t = NULL;
+    synth_err err;
+    assert_int_equal(synth_infer_csv(path, &o, &a, NULL, NULL, &err), SYNTH_OK);
+    assert_int_equal(synth_infer_csv(path, &o, &b, &t, NULL, &err), SYNTH_OK);
+    json_t *ja = synth_schema_to_json(a), *jb = synth_schema_to_json(b);
+    assert_true(json_equal(ja, jb));
+    assert_type(col_of(a, "many"), SYNTH_COL_TEXT);
+    assert_type(col_of(a, "uniq"), SYNTH_COL_ID);
+    json_decref(ja);
+    json_decref(jb);
+    synth_sample_table_free(t);
+    synth_schema_free(a);
+    synth_schema_free(b);
+}
+
 static void test_all_null(void **state)
 {
     (void)state;
@@ -672,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_id_prefixed),
         cmocka_unit_test(test_id_uuid_and_hex),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_same_with_and_without_sample),
         cmocka_unit_test(test_all_null),
         cmocka_unit_test(test_nulls),
         cmocka_unit_test(test_adult_counts),
