@@ -1,6 +1,7 @@
 /* chunk.c -- generated-row chunks and their CSV formatter.  See chunk.h. */
 #include "chunk.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -304,7 +305,13 @@ int synth_formatter_rows(const synth_formatter *f, const synth_chunk *ch, char *
                     break;
                 }
                 case SYNTH_COL_FLOAT:
-                    p += synth_fmt_fixed(p, cell->num, co->col->decimals);
+                    if (co->col->scientific) {
+                        /* rare in practice: printf's %e is exact and fast enough here */
+                        int n = snprintf(p, SYNTH_NUMFMT_MAX, "%.*e", co->col->decimals, cell->num);
+                        p += n > 0 && n < SYNTH_NUMFMT_MAX ? n : 0;
+                    } else {
+                        p += synth_fmt_fixed(p, cell->num, co->col->decimals);
+                    }
                     break;
                 case SYNTH_COL_DATETIME:
                     if (co->quote_dt) {

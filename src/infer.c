@@ -143,6 +143,8 @@ typedef struct col_state {
     uint64_t na_count[N_NULL_WORDS];
     char *first_na_text;
     int int_ok, float_ok, max_decimals;
+    uint64_t sci_count, fixed_count;  /* float values in scientific vs fixed notation */
+    int sci_decimals;                 /* mantissa digits after the point in scientific values */
     double num_min, num_max;
     uint64_t dt_mask;
     double dt_min[DT_MAX_CANDIDATES], dt_max[DT_MAX_CANDIDATES];
@@ -243,6 +245,17 @@ static void observe_id_shape(col_state *st, const char *s, size_t len)
         st->prefixed_max = v;
 }
 
+/* "007", "-01.5": a leading zero before another digit marks a code, not a number. */
+static int has_leading_zero(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] == ' ')
+        i++;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        i++;
+    return i + 1 < len && s[i] == '0' && isdigit((unsigned char)s[i + 1]);
+}
+
 static int observe_cell(infer_ctx *ctx, col_state *st, const char *s, size_t len)
 {
     st->count++;
@@ -264,6 +277,8 @@ static int observe_cell(infer_ctx *ctx, col_state *st, const char *s, size_t len
                 return SYNTH_NOMEM;
         }
     } else {
+        if ((st->int_ok || st->float_ok) && has_leading_zero(s, len))
+            st->int_ok = st->float_ok = 0;   /* "01000" is a code (zip, account), not a number */
         if (st->int_ok) {
             int64_t iv;
             if (synth_parse_i64(s, len, &iv) == 0) {
@@ -280,6 +295,18 @@ static int observe_cell(infer_ctx *ctx, col_state *st, const char *s, size_t len
             if (synth_parse_double(s, len, &v, &dec) == 0) {
                 if (dec > st->max_decimals)
                     st->max_decimals = dec;
+                const char *e = memchr(s, 'e', len);
+                if (e == NULL)
+                    e = memchr(s, 'E', len);
+                if (e != NULL) {
+                    const char *dot = memchr(s, '.', (size_t)(e - s));
+                    int md = dot ? (int)(e - dot - 1) : 0;
+                    if (md > st->sci_decimals)
+                        st->sci_decimals = md > 15 ? 15 : md;
+                    st->sci_count++;
+                } else {
+                    st->fixed_count++;
+                }
                 st->num_min = fmin(st->num_min, v);
                 st->num_max = fmax(st->num_max, v);
             } else {
@@ -551,6 +578,10 @@ static int finalize_column(infer_ctx *ctx, size_t c, synth_column *col)
         } else if (st->float_ok) {
             col->type = SYNTH_COL_FLOAT;
             col->decimals = st->max_decimals;
+            if (st->sci_count > st->fixed_count) {
+                col->scientific = 1;
+                col->decimals = st->sci_decimals;
+            }
         } else {
             int k = __builtin_ctzll(st->dt_mask);
             col->type = SYNTH_COL_DATETIME;

@@ -131,6 +131,24 @@ static int complete_overridden(synth_schema *s, const synth_col_type *before, co
             col->count = t->nrows;
             break;
         }
+        case SYNTH_COL_TEXT: {
+            uint64_t words = 0, cells = 0;
+            for (size_t r = 0; r < t->nrows; r++) {
+                const char *v = t->cells[r * t->ncols + c];
+                size_t len = t->lens[r * t->ncols + c];
+                if (len == 0)
+                    continue;
+                cells++;
+                int in_word = 0;
+                for (size_t i = 0; i < len; i++) {
+                    int sp = v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == '\r';
+                    words += !sp && !in_word;
+                    in_word = !sp;
+                }
+            }
+            col->text_mean_words = cells ? (double)words / (double)cells : 0.0;
+            break;
+        }
         default:
             break;
         }

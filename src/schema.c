@@ -1,7 +1,9 @@
 /* schema.c -- column types, null spellings, JSON form of a schema, user overrides.  See schema.h. */
 #include "schema.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -154,6 +156,7 @@ static json_t *column_to_json(const synth_column *c)
     switch (c->type) {
     case SYNTH_COL_FLOAT:
         bad |= json_put(o, "decimals", json_integer(c->decimals));
+        bad |= json_put(o, "notation", json_string(c->scientific ? "scientific" : "fixed"));
         /* fall through */
     case SYNTH_COL_INTEGER:
         bad |= json_put(o, "min", json_real(c->min));
@@ -293,6 +296,9 @@ static int column_from_json(const json_t *o, size_t index, synth_column *c, synt
     if (get_integer(o, "decimals", 0, 0, 15, &v))
         return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': decimals out of range", name);
     c->decimals = (int)v;
+    const char *notation = "fixed";
+    get_string(o, "notation", &notation);
+    c->scientific = strcmp(notation, "scientific") == 0;
     c->text_mean_words = get_number(o, "mean_words", 0);
     if (c->type == SYNTH_COL_DATETIME) {
         const char *fmt;
@@ -391,8 +397,8 @@ static int override_column(synth_column *c, const json_t *o, const char *path, s
     static const char *const known[] = {"name", "type", "decimals", "format", "null_token",
                                         "id_format", "prefix", "width", "next", "frac_digits",
                                         "count", "null_count", "null_rate", "min", "max", "categories",
-                                        "mean_words"};
-    static const char *const strings[] = {"type", "format", "null_token", "id_format", "prefix"};
+                                        "mean_words", "notation"};
+    static const char *const strings[] = {"type", "format", "null_token", "id_format", "prefix", "notation"};
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)o, key, value) {
@@ -425,6 +431,13 @@ static int override_column(synth_column *c, const json_t *o, const char *path, s
             return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': decimals must be an integer 0..15",
                                  path, c->name);
         c->decimals = (int)json_integer_value(dec);
+    }
+    const char *notation;
+    if (get_string(o, "notation", &notation) == 0) {
+        if (strcmp(notation, "fixed") != 0 && strcmp(notation, "scientific") != 0)
+            return synth_err_set(err, SYNTH_USAGE, "%s: column '%s': notation must be \"fixed\" or \"scientific\"",
+                                 path, c->name);
+        c->scientific = strcmp(notation, "scientific") == 0;
     }
     const char *fmt;
     if (get_string(o, "format", &fmt) == 0 && synth_dt_from_pattern(&c->dtfmt, fmt))
@@ -483,6 +496,10 @@ static int override_column(synth_column *c, const json_t *o, const char *path, s
 int synth_schema_apply_overrides(synth_schema *s, const char *path, synth_err *err)
 {
     json_error_t jerr;
+    FILE *probe = fopen(path, "r");
+    if (probe == NULL)
+        return synth_err_set(err, SYNTH_IO, "%s: %s", path, strerror(errno));
+    fclose(probe);
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
         return synth_err_set(err, SYNTH_USAGE, "%s: line %d: %s", path, jerr.line, jerr.text);

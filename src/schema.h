@@ -49,7 +49,8 @@ typedef struct synth_column {
     char *null_token;        /* written for a null: "" unless the source spelled nulls otherwise */
     /* integer, float, datetime (seconds since the epoch) */
     double min, max;
-    int decimals;            /* float: digits after the point as in the source */
+    int decimals;            /* float: digits after the point as in the source (scientific: of the mantissa) */
+    int scientific;          /* float: written as 1.500e-04 (most source values were) */
     synth_dtfmt dtfmt;       /* datetime: source layout */
     /* categorical, boolean: most frequent first */
     size_t ncategories;

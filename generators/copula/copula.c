@@ -853,6 +853,8 @@ static int copula_fit(const synth_schema *schema, const synth_sample_table *t,
     *out = m;
     return 0;
 linalg:
+    if (rc == SYNTH_NOMEM)
+        goto nomem;
     rc = synth_err_set(err, SYNTH_INTERNAL, "copula: correlation matrix could not be factored");
     goto fail;
 nomem:

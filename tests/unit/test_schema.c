@@ -380,12 +380,12 @@ static void test_override_errors(void **state)
     expect_usage("{\"columns\": [{\"name\": \"cust\", \"next\": -1}]}", "next");
     expect_usage("{\"columns\": [{\"name\": \"when\", \"frac_digits\": 10}]}", "frac_digits");
 
-    /* a missing file is a usage error naming it */
+    /* a missing file is an I/O error naming it */
     synth_schema *s = all_types();
     synth_err err;
     char path[256];
     snprintf(path, sizeof path, "%s/missing.json", tu_dir);
-    assert_int_equal(synth_schema_apply_overrides(s, path, &err), SYNTH_USAGE);
+    assert_int_equal(synth_schema_apply_overrides(s, path, &err), SYNTH_IO);
     tu_assert_contains(err.msg, path);
     synth_schema_free(s);
 }
