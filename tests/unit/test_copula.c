@@ -692,9 +692,8 @@ static void test_fit_bad_input(void **state)
 /* ---- allocation failures ------------------------------------------------------------------------------ */
 
 /* Every allocation of fit, in turn, fails once (then all from that one on): the result is
- * SYNTH_NOMEM, no crash, nothing leaked (ASan).  An earlier copula turned an allocation failure
- * inside the correlation repair into SYNTH_INTERNAL "could not be factored"; that is reported
- * as a skip with the reason until the generator is fixed. */
+ * SYNTH_NOMEM, no crash, nothing leaked (ASan).  Regression: an allocation failure inside the
+ * correlation repair used to come back as SYNTH_INTERNAL "could not be factored". */
 static void test_alloc_failures_fit(void **state)
 {
     (void)state;
@@ -735,12 +734,9 @@ static void test_alloc_failures_fit(void **state)
         }
     synth_sample_table_free(t);
     synth_schema_free(s);
-    if (internal > 0) {
-        print_message("copula bug: %ld injected allocation failures (first at allocation %ld) returned "
-                      "SYNTH_INTERNAL \"%s\" instead of SYNTH_NOMEM (repair_correlation's NOMEM goes to the "
-                      "'linalg' label in copula_fit)\n", internal, first_internal, internal_msg);
-        skip();
-    }
+    if (internal > 0)
+        fail_msg("%ld injected allocation failures (first at allocation %ld) returned SYNTH_INTERNAL \"%s\" "
+                 "instead of SYNTH_NOMEM", internal, first_internal, internal_msg);
 }
 
 static void test_alloc_failures_load_and_sample(void **state)
