@@ -19,7 +19,8 @@
     X(IO,          -4, 4, "I/O failure")                                    \
     X(MODEL,       -5, 5, "invalid or incompatible model file")             \
     X(NOMEM,       -6, 6, "out of memory")                                  \
-    X(INTERRUPTED, -7, 130, "interrupted")
+    X(INTERRUPTED, -7, 130, "interrupted")                                  \
+    X(GATE,        -8, 10, "quality below the required threshold")
 
 typedef enum synth_code {
 #define SYNTH__ENUM(name, value, exitcode, desc) SYNTH_##name = value,
@@ -50,7 +51,7 @@ const char *synth_code_name(int code);
 /* "bad input data", ... */
 const char *synth_code_desc(int code);
 /* Process exit status for a code (0 ok, 1 internal, 2 usage, 3 bad input, 4 I/O, 5 model,
- * 6 out of memory, 130 interrupted). */
+ * 6 out of memory, 10 quality gate failed (--fail-under), 130 interrupted). */
 int synth_code_exit(int code);
 
 #endif
