@@ -84,7 +84,7 @@ unit: $(UNIT_BIN) $(BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
 cli: $(BIN)
-	@SYNTH=$(abspath $(BIN)) bats tests/cli
+	@SYNTH=$(abspath $(BIN)) tests/run-cli.sh
 
 asan-test: deps
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined CFLAGS="-O1 -g" unit cli
