@@ -15,7 +15,7 @@ bin/synth fit datasets/adult.csv -o "$out/adult.synth"
 t1=$(now)
 bin/synth inspect "$out/adult.synth" | head -n 8
 echo
-bin/synth generate "$out/adult.synth" --rows "$rows" --seed 1 -o "$out/adult-synthetic.csv"
+bin/synth generate "$out/adult.synth" --rows "$rows" --seed 1 --progress=always -o "$out/adult-synthetic.csv"
 t2=$(now)
 echo
 echo "First rows of the synthetic file:"
