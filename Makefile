@@ -18,7 +18,7 @@ PKGS    := gsl openblas lapacke sqlite3 jansson zlib
 # Debian packages the build and the tests need (kept in one list; `make deps` installs the missing).
 DEB_PKGS := build-essential pkg-config libgsl-dev libopenblas-dev liblapacke-dev libcsv-dev \
             libsqlite3-dev libssl-dev libjansson-dev librandom123-dev zlib1g-dev libmicrohttpd-dev \
-            libcmocka-dev bats clang libclang-rt-14-dev cppcheck chromium libxml2-utils
+            libcmocka-dev bats clang libclang-rt-14-dev cppcheck chromium libxml2-utils jq
 # Only for `make bench`: wall time and peak RSS (/usr/bin/time), the interim quality scorer.
 BENCH_PKGS := time python3
 
