@@ -11,6 +11,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "validate.h"
 
 #define MAX_ROWS 1000000000000000ULL   /* 1e15: far beyond any disk, well inside uint64 */
 
@@ -27,8 +28,18 @@ static const cli_option generate_options[] = {
     {"delimiter", 'd', "CHAR", 0, "field delimiter of the output (default ',')"},
     {"progress", 0, "WHEN", 0, "progress on stderr: auto (default, when a terminal), always, never"},
     {"quiet", 'q', NULL, 0, "no progress and no summary"},
+    {"validate-against", 0, "REAL.csv", 0, "after writing, score the output against the real data (see validate)"},
+    {"holdout", 0, "FILE", 0, "with --validate-against: real rows not used for training"},
+    {"target", 0, "COLUMN", 0, "with --validate-against and --holdout: utility target column"},
+    {"json", 0, "FILE", 0, "with --validate-against: write the JSON report"},
+    {"html", 0, "FILE", 0, "with --validate-against: write the HTML report"},
+    {"fail-under", 0, "SCORE", 0, "with --validate-against: exit 10 when overall quality < SCORE"},
     {NULL, 0, NULL, 0, NULL},
 };
+
+int synth__cli_validate(const char *cmd, const synth_validate_request *req, const char *json_path,
+                        const char *html_path, double fail_under, int quiet);
+int synth__cli_parse_score(const char *text, double *out, synth_err *err);
 
 static double now_seconds(void)
 {
@@ -111,6 +122,23 @@ static int run_generate(const cli_args *a)
     const char *path = cli_get(a, "output");
     if (path == NULL)
         path = "-";
+    const char *real = cli_get(a, "validate-against");
+    double fail_under = NAN;
+    if (real == NULL && (cli_get(a, "holdout") || cli_get(a, "target") || cli_get(a, "json") || cli_get(a, "html") ||
+                         cli_get(a, "fail-under"))) {
+        synth_loaded_model_free(lm);
+        return cli_usage_error(&synth_cmd_generate, "--holdout, --target, --json, --html and --fail-under need "
+                                                    "--validate-against REAL.csv");
+    }
+    if (real != NULL && (strcmp(path, "-") == 0 || eo.gzip_level >= 0)) {
+        synth_loaded_model_free(lm);
+        return cli_usage_error(&synth_cmd_generate, "--validate-against needs a plain CSV output file (-o FILE.csv)");
+    }
+    if (real != NULL && cli_get(a, "fail-under") != NULL &&
+        synth__cli_parse_score(cli_get(a, "fail-under"), &fail_under, &err)) {
+        synth_loaded_model_free(lm);
+        return cli_report("generate", &err);
+    }
     if (strcmp(path, "-") == 0 && eo.gzip_level >= 0 && isatty(STDOUT_FILENO)) {
         synth_loaded_model_free(lm);
         return cli_usage_error(&synth_cmd_generate, "refusing to write gzip data to a terminal");
@@ -143,7 +171,18 @@ static int run_generate(const cli_args *a)
         fprintf(stderr, "synth generate: wrote %s rows (%sB) to %s in %s (%s rows/s, %d threads)\n", rows_s,
                 bytes_s, path, secs_s, rate_s, eo.threads);
     }
-    return 0;
+    if (real == NULL)
+        return 0;
+    synth_validate_request req;
+    synth_validate_request_init(&req);
+    req.real_path = real;
+    req.synthetic_path = path;
+    req.holdout_path = cli_get(a, "holdout");
+    req.target = cli_get(a, "target");
+    req.csv.delimiter = eo.delimiter;
+    req.progress = pm;
+    return synth__cli_validate("generate", &req, cli_get(a, "json"), cli_get(a, "html"), fail_under,
+                               cli_flag(a, "quiet"));
 }
 
 const cli_command synth_cmd_generate = {

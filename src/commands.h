@@ -8,6 +8,7 @@ extern const cli_command synth_cmd_schema;
 extern const cli_command synth_cmd_fit;
 extern const cli_command synth_cmd_generate;
 extern const cli_command synth_cmd_inspect;
+extern const cli_command synth_cmd_validate;
 
 /* NULL-terminated list in the order `synth help` shows them. */
 extern const cli_command *const synth_commands[];

@@ -6,7 +6,7 @@
 #include "signals.h"
 
 const cli_command *const synth_commands[] = {
-    &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_inspect, NULL,
+    &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_validate, &synth_cmd_inspect, NULL,
 };
 
 static void print_overview(FILE *out)
