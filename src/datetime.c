@@ -6,6 +6,7 @@
  * Calendar arithmetic uses the days-from-civil / civil-from-days algorithms described by Howard
  * Hinnant (proleptic Gregorian, 400-year eras), so no libc time function is ever called. */
 #include "datetime.h"
+#include "numfmt.h"
 
 #include <math.h>
 #include <string.h>
@@ -233,22 +234,11 @@ int synth_dt_parse(const synth_dtfmt *f, const char *s, size_t len, double *epoc
 
 /* ---- formatting */
 
-static const char k_digits2[201] =
-    "00010203040506070809"
-    "10111213141516171819"
-    "20212223242526272829"
-    "30313233343536373839"
-    "40414243444546474849"
-    "50515253545556575859"
-    "60616263646566676869"
-    "70717273747576777879"
-    "80818283848586878889"
-    "90919293949596979899";
 
 static char *put2(char *o, int v)
 {
-    o[0] = k_digits2[v * 2];
-    o[1] = k_digits2[v * 2 + 1];
+    o[0] = synth__digits2[v * 2];
+    o[1] = synth__digits2[v * 2 + 1];
     return o + 2;
 }
 

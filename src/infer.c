@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "numfmt.h"
 #include "rng.h"
 #include "signals.h"
@@ -69,15 +70,6 @@ typedef struct distinct_map {
     int overflow;       /* more than the limit: counting stopped */
 } distinct_map;
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
 
 static void distinct_release(distinct_map *m)
 {
@@ -114,7 +106,7 @@ static int distinct_add(distinct_map *m, const char *s, size_t len, size_t limit
         return 0;
     if ((m->used + 1) * 2 > m->cap && distinct_grow(m))
         return SYNTH_NOMEM;
-    uint64_t h = hash_bytes(s, len);
+    uint64_t h = synth_hash_bytes(s, len);
     size_t j = h & (m->cap - 1);
     while (m->slots[j].key != NULL) {
         distinct_entry *e = &m->slots[j];

@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char k_digits2[201] =
+/* "00".."99": two digits at a time (shared with datetime.c) */
+const char synth__digits2[201] =
     "00010203040506070809"
     "10111213141516171819"
     "20212223242526272829"
@@ -81,13 +82,13 @@ static void write_digits_backwards(char *end, uint64_t v)
     while (v >= 100) {
         unsigned i = (unsigned)(v % 100) * 2;
         v /= 100;
-        *--end = k_digits2[i + 1];
-        *--end = k_digits2[i];
+        *--end = synth__digits2[i + 1];
+        *--end = synth__digits2[i];
     }
     if (v >= 10) {
         unsigned i = (unsigned)v * 2;
-        *--end = k_digits2[i + 1];
-        *--end = k_digits2[i];
+        *--end = synth__digits2[i + 1];
+        *--end = synth__digits2[i];
     } else {
         *--end = (char)('0' + v);
     }
@@ -99,8 +100,8 @@ static void write_padded_backwards(char *end, uint64_t v, int n)
     while (n >= 2) {
         unsigned i = (unsigned)(v % 100) * 2;
         v /= 100;
-        *--end = k_digits2[i + 1];
-        *--end = k_digits2[i];
+        *--end = synth__digits2[i + 1];
+        *--end = synth__digits2[i];
         n -= 2;
     }
     if (n == 1)

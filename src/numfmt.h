@@ -10,6 +10,9 @@
 
 #define SYNTH_NUMFMT_MAX 48   /* buffer size that fits any output of the formatters below */
 
+/* "000102...9899": the two-digit pairs used by the formatters (internal, shared with datetime.c). */
+extern const char synth__digits2[201];
+
 /* Decimal text of v.  Returns the length (1..20). */
 size_t synth_fmt_i64(char *buf, int64_t v);
 size_t synth_fmt_u64(char *buf, uint64_t v);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "rng.h"
 #include "signals.h"
 
@@ -58,15 +59,6 @@ typedef struct cat_map {
     size_t mask;
 } cat_map;
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
 
 static int cat_map_init(cat_map *m, const synth_column *col)
 {
@@ -79,7 +71,7 @@ static int cat_map_init(cat_map *m, const synth_column *col)
     m->mask = cap - 1;
     for (size_t i = 0; i < col->ncategories && i < UINT32_MAX - 1; i++) {
         const char *v = col->categories[i].value;
-        size_t h = (size_t)hash_bytes(v, strlen(v)) & m->mask;
+        size_t h = (size_t)synth_hash_bytes(v, strlen(v)) & m->mask;
         while (m->slots[h] != 0) {
             /* a duplicate category keeps its first index, as synth_cell_category would */
             if (strcmp(col->categories[m->slots[h] - 1].value, v) == 0)
@@ -94,7 +86,7 @@ static int cat_map_init(cat_map *m, const synth_column *col)
 
 static double cat_map_find(const cat_map *m, const synth_column *col, const char *s, size_t len)
 {
-    size_t h = (size_t)hash_bytes(s, len) & m->mask;
+    size_t h = (size_t)synth_hash_bytes(s, len) & m->mask;
     while (m->slots[h] != 0) {
         const char *v = col->categories[m->slots[h] - 1].value;
         if (strncmp(v, s, len) == 0 && v[len] == '\0')

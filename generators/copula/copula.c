@@ -995,6 +995,13 @@ static int copula_sample(const synth_model *m, uint64_t seed, synth_chunk *ch, s
 
 /* ---- save / load / describe ----------------------------------------------------------------------- */
 
+static json_t *params_json(const synth_model *m)
+{
+    return json_pack("{s:s, s:I, s:I, s:I, s:i}", "marginals", m->parametric ? "parametric" : "empirical", "knots",
+                     (json_int_t)m->knots, "discrete_max", (json_int_t)m->discrete_max, "order_iterations",
+                     (json_int_t)m->order_iterations, "correction", m->correct);
+}
+
 static json_t *marginal_json(const synth_marginal *mg)
 {
     json_t *o = json_pack("{s:s, s:s, s:[f,f,f,f], s:f, s:f, s:f, s:I}", "kind",
@@ -1011,10 +1018,7 @@ static int copula_save(const synth_model *m, synth_model_file *mf, synth_err *er
     int rc = 0;
     if (root == NULL || dims == NULL || texts == NULL)
         goto nomem;
-    json_object_set_new(root, "params",
-                        json_pack("{s:s, s:I, s:I, s:I, s:i}", "marginals", m->parametric ? "parametric" : "empirical",
-                                  "knots", (json_int_t)m->knots, "discrete_max", (json_int_t)m->discrete_max,
-                                  "order_iterations", (json_int_t)m->order_iterations, "correction", m->correct));
+    json_object_set_new(root, "params", params_json(m));
     for (size_t j = 0; j < m->ndims; j++) {
         const copula_dim *dim = &m->dims[j];
         json_t *o = json_pack("{s:s, s:b}", "column", m->schema->cols[dim->col].name, "categorical",
@@ -1283,10 +1287,7 @@ static json_t *copula_describe(const synth_model *m)
         json_decref(cols);
         return NULL;
     }
-    json_object_set_new(root, "params",
-                        json_pack("{s:s, s:I, s:I, s:I, s:i}", "marginals", m->parametric ? "parametric" : "empirical",
-                                  "knots", (json_int_t)m->knots, "discrete_max", (json_int_t)m->discrete_max,
-                                  "order_iterations", (json_int_t)m->order_iterations, "correction", m->correct));
+    json_object_set_new(root, "params", params_json(m));
     for (size_t j = 0; j < m->ndims; j++) {
         const copula_dim *dim = &m->dims[j];
         json_t *o;
