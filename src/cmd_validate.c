@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "commands.h"
 #include "output.h"
 #include "report_html.h"
@@ -50,7 +51,7 @@ static void print_summary(const json_t *doc, FILE *out)
     /* the three weakest columns */
     const json_t *cols = json_object_get(fid, "columns");
     size_t n = json_array_size(cols), shown = 0;
-    int *used = calloc(n ? n : 1, sizeof *used);
+    int *used = synth_calloc(n ? n : 1, sizeof *used);
     for (size_t k = 0; used != NULL && k < 3 && k < n; k++) {
         size_t best = n;
         for (size_t i = 0; i < n; i++)
@@ -65,7 +66,7 @@ static void print_summary(const json_t *doc, FILE *out)
                 json_string_value(json_object_get(c, "column")), number_at(c, "score", NULL),
                 json_string_value(json_object_get(c, "metric")));
     }
-    free(used);
+    synth_free(used);
     const json_t *util = json_object_get(doc, "utility");
     if (json_is_object(util)) {
         fprintf(out, "\n  utility: predict '%s' (%s), train on real vs synthetic, test on holdout\n",
