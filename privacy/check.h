@@ -52,4 +52,8 @@ void synth_privacy_spec_init(synth_privacy_spec *spec);
 int synth_privacy_check_csv(const char *path, const synth_privacy_spec *spec, const synth_csv_options *csv,
                             synth_progress_mode progress, json_t **report, int *passed, synth_err *err);
 
+/* Test hook: with on != 0, always read through synth_csv_reader (never the fast scanner that plain
+ * files get), so tests can compare the two.  Process-wide. */
+void synth__privacy_check_force_reader(int on);
+
 #endif

@@ -11,6 +11,10 @@
 #include "output.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "alloc.h"
+#include "anonymize.h"
+#include "check.h"
+#include "cmd_privacy.h"
 #include "validate.h"
 
 #define MAX_ROWS 1000000000000000ULL   /* 1e15: far beyond any disk, well inside uint64 */
@@ -34,8 +38,68 @@ static const cli_option generate_options[] = {
     {"json", 0, "FILE", 0, "with --validate-against: write the JSON report"},
     {"html", 0, "FILE", 0, "with --validate-against: write the HTML report"},
     {"fail-under", 0, "SCORE", 0, "with --validate-against: exit 10 when overall quality < SCORE"},
+    {"qi", 0, "COLS", 0, "check the output's k-anonymity over these quasi-identifiers (see privacy check)"},
+    {"sensitive", 0, "COLS", 0, "with --qi: sensitive columns for --l and --t"},
+    {"k", 0, "K", 0, "with --qi: required k (exit 10 when not met, unless --enforce)"},
+    {"l", 0, "L", 0, "with --qi --sensitive: required l-diversity"},
+    {"t", 0, "T", 0, "with --qi --sensitive: required t-closeness"},
+    {"enforce", 0, NULL, 0, "with --qi --k: anonymize the output until it meets the models"},
+    {"hierarchy", 0, "FILE", 0, "with --enforce: generalization hierarchies (JSON)"},
+    {"max-suppression", 0, "SHARE", 0, "with --enforce: rows that may be removed (e.g. 2%)"},
     {NULL, 0, NULL, 0, NULL},
 };
+
+/* --qi ...: check (or with --enforce anonymize) the file just written. */
+static int privacy_after_generate(const cli_args *a, const char *path, char delimiter)
+{
+    synth_err err;
+    synth_err_clear(&err);
+    synth_privacy_spec spec;
+    name_list qi = {0}, sens = {0};
+    json_t *report = NULL;
+    int passed = 0;
+    int rc = synth__cli_privacy_spec(a, &spec, &qi, &sens, &err);
+    if (rc == 0 && cli_flag(a, "enforce")) {
+        synth_anonymize_request req;
+        synth_anonymize_request_init(&req);
+        req.spec = spec;
+        req.input = path;
+        req.output = path;
+        req.hierarchy_path = cli_get(a, "hierarchy");
+        req.csv.delimiter = delimiter;
+        if (spec.k == 0)
+            rc = synth_err_set(&err, SYNTH_USAGE, "--enforce needs --k");
+        if (rc == 0 && cli_get(a, "max-suppression") != NULL)
+            rc = synth__cli_parse_share("--max-suppression", cli_get(a, "max-suppression"), &req.max_suppression, &err);
+        if (rc == 0)
+            rc = synth_anonymize_csv(&req, &report, &err);
+        passed = 1;
+        if (rc == 0 && !cli_flag(a, "quiet")) {
+            fprintf(stderr, "synth generate: anonymized %s: %.0f rows suppressed\n", path,
+                    json_number_value(json_object_get(report, "rows_suppressed")));
+            if (json_is_object(json_object_get(report, "check")))
+                synth__cli_print_privacy(json_object_get(report, "check"), stderr);
+        }
+    } else if (rc == 0) {
+        synth_csv_options csv;
+        synth_csv_options_init(&csv);
+        csv.delimiter = delimiter;
+        rc = synth_privacy_check_csv(path, &spec, &csv, SYNTH_PROGRESS_NEVER, &report, &passed, &err);
+        if (rc == 0 && !cli_flag(a, "quiet"))
+            synth__cli_print_privacy(report, stderr);
+    }
+    json_decref(report);
+    synth_free(qi.buf);
+    synth_free(sens.buf);
+    if (rc)
+        return cli_report("generate", &err);
+    if (!passed) {
+        synth_err_set(&err, SYNTH_GATE, "%s does not meet the requested privacy models (use --enforce to "
+                      "anonymize it)", path);
+        return cli_report("generate", &err);
+    }
+    return 0;
+}
 
 int synth__cli_validate(const char *cmd, const synth_validate_request *req, const char *json_path,
                         const char *html_path, double fail_under, int quiet);
@@ -130,6 +194,16 @@ static int run_generate(const cli_args *a)
         return cli_usage_error(&synth_cmd_generate, "--holdout, --target, --json, --html and --fail-under need "
                                                     "--validate-against REAL.csv");
     }
+    int privacy = cli_get(a, "qi") != NULL;
+    if (!privacy && (cli_get(a, "k") || cli_get(a, "l") || cli_get(a, "t") || cli_get(a, "sensitive") ||
+                     cli_flag(a, "enforce") || cli_get(a, "hierarchy") || cli_get(a, "max-suppression"))) {
+        synth_loaded_model_free(lm);
+        return cli_usage_error(&synth_cmd_generate, "--k, --l, --t, --sensitive and --enforce need --qi COLS");
+    }
+    if (privacy && (strcmp(path, "-") == 0 || eo.gzip_level >= 0)) {
+        synth_loaded_model_free(lm);
+        return cli_usage_error(&synth_cmd_generate, "--qi needs a plain CSV output file (-o FILE.csv)");
+    }
     if (real != NULL && (strcmp(path, "-") == 0 || eo.gzip_level >= 0)) {
         synth_loaded_model_free(lm);
         return cli_usage_error(&synth_cmd_generate, "--validate-against needs a plain CSV output file (-o FILE.csv)");
@@ -170,6 +244,11 @@ static int run_generate(const cli_args *a)
         synth_format_duration(secs_s, sizeof secs_s, secs);
         fprintf(stderr, "synth generate: wrote %s rows (%sB) to %s in %s (%s rows/s, %d threads)\n", rows_s,
                 bytes_s, path, secs_s, rate_s, eo.threads);
+    }
+    if (privacy) {
+        int prc = privacy_after_generate(a, path, eo.delimiter);
+        if (prc != 0)
+            return prc;
     }
     if (real == NULL)
         return 0;

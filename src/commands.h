@@ -9,6 +9,8 @@ extern const cli_command synth_cmd_fit;
 extern const cli_command synth_cmd_generate;
 extern const cli_command synth_cmd_inspect;
 extern const cli_command synth_cmd_validate;
+extern const cli_command synth_cmd_privacy_check;
+extern const cli_command synth_cmd_privacy_anonymize;
 
 /* NULL-terminated list in the order `synth help` shows them. */
 extern const cli_command *const synth_commands[];

@@ -6,7 +6,8 @@
 #include "signals.h"
 
 const cli_command *const synth_commands[] = {
-    &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_validate, &synth_cmd_inspect, NULL,
+    &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_validate, &synth_cmd_inspect,
+    &synth_cmd_privacy_check, &synth_cmd_privacy_anonymize, NULL,
 };
 
 static void print_overview(FILE *out)
@@ -24,6 +25,17 @@ static void print_overview(FILE *out)
             "  synth generate adult.synth --rows 1e7 -o adult-10m.csv\n\n"
             "Run 'synth COMMAND --help' for a command's options.\n\n%s",
             synth_exit_codes_help);
+}
+
+/* "privacy" takes a subcommand: argv "privacy check ..." names the command "privacy check". */
+static const cli_command *find_command2(const char *group, const char *name)
+{
+    char joined[64];
+    snprintf(joined, sizeof joined, "%s %s", group, name);
+    for (size_t i = 0; synth_commands[i] != NULL; i++)
+        if (strcmp(synth_commands[i]->name, joined) == 0)
+            return synth_commands[i];
+    return NULL;
 }
 
 static const cli_command *find_command(const char *name)
@@ -56,7 +68,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         if (strcmp(name, "help") == 0 && argc > 2) {
-            const cli_command *cmd = find_command(argv[2]);
+            const cli_command *cmd = argc > 3 ? find_command2(argv[2], argv[3]) : NULL;
+            if (cmd == NULL)
+                cmd = find_command(argv[2]);
             if (cmd == NULL) {
                 fprintf(stderr, "synth help: unknown command '%s'\nTry 'synth help'.\n", argv[2]);
                 return 2;
@@ -68,12 +82,22 @@ int main(int argc, char **argv)
         return finish(0);
     }
     const cli_command *cmd = find_command(name);
+    int shift = 1;
+    if (cmd == NULL && strcmp(name, "privacy") == 0) {
+        cmd = argc > 2 ? find_command2(name, argv[2]) : NULL;
+        if (cmd == NULL) {
+            fprintf(stderr, "synth privacy: expected a subcommand: check or anonymize\n"
+                            "Try 'synth privacy check --help' or 'synth privacy anonymize --help'.\n");
+            return 2;
+        }
+        shift = 2;
+    }
     if (cmd == NULL) {
         fprintf(stderr, "synth: unknown command '%s'\nTry 'synth help' for the list of commands.\n", name);
         return 2;
     }
     cli_args args;
-    int rc = cli_parse(cmd, argc - 1, argv + 1, &args);
+    int rc = cli_parse(cmd, argc - shift, argv + shift, &args);
     if (rc == 1)
         return finish(0);
     if (rc != 0)
