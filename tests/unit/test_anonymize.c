@@ -1,8 +1,11 @@
 /* test_anonymize.c -- unit tests of privacy/anonymize.c and privacy/hierarchy.c: the textbook
- * inpatient table (Machanavajjhala et al. 2007) with k=4 and l=2, a property test on Adult, the
+ * inpatient table (Machanavajjhala et al. 2007) with k=4 and l=2, t-closeness on Li et al.'s
+ * salary example (ordered distance) and a categorical table (equal distance), Adult with k=5
+ * and l, and with k=5 and t=0.15, the
  * automatic hierarchies, hierarchy-file errors, edge cases (empty, single row, all-null QIs) and
- * allocation-failure injection.  k and l of every output are verified independently here by
- * counting classes, and by the report's synth_privacy_check_csv result. */
+ * allocation-failure injection.  k, l and t of every output are verified independently here
+ * (counting classes; EMD computed from the output file), and by the report's
+ * synth_privacy_check_csv result. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,6 +124,167 @@ static verdict verify(const char *path, const char *const *qi, size_t nqi, const
     free(keys);
     v.rows = n;
     return v;
+}
+
+/* EMD of every class of the output (classes over the QI columns, in sorted key order) against
+ * the output's own distribution of `sens`, computed naively: ordered distance when every
+ * non-empty value parses as a number (equal numbers are one value), else equal distance.
+ * Fills emd[] (up to cap classes) and returns the number of classes; *max = largest EMD. */
+typedef struct trow {
+    char *key;
+    char *val;
+    double num;
+} trow;
+
+static int cmp_trow(const void *a, const void *b)
+{
+    return strcmp(((const trow *)a)->key, ((const trow *)b)->key);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static size_t class_emds(const char *path, const char *const *qi, size_t nqi, const char *sens,
+                         double *emd, size_t cap, double *max)
+{
+    synth_err err;
+    synth_csv_reader *rd = NULL;
+    assert_int_equal(synth_csv_reader_open(&rd, path, NULL, &err), 0);
+    size_t idx[16], sidx = SIZE_MAX;
+    assert_true(nqi <= 16);
+    for (size_t c = 0; c < synth_csv_reader_ncols(rd); c++) {
+        const char *name = synth_csv_reader_column_name(rd, c);
+        for (size_t q = 0; q < nqi; q++)
+            if (strcmp(name, qi[q]) == 0)
+                idx[q] = c;
+        if (strcmp(name, sens) == 0)
+            sidx = c;
+    }
+    assert_true(sidx != SIZE_MAX);
+    size_t n = 0, rcap = 1024;
+    trow *rows = malloc(rcap * sizeof *rows);
+    assert_non_null(rows);
+    int numeric = 1, any = 0;
+    const synth_csv_chunk *ch;
+    int rc;
+    while ((rc = synth_csv_reader_next(rd, &ch, &err)) > 0) {
+        for (size_t r = 0; r < ch->nrows; r++) {
+            char buf[1024];
+            size_t len = 0, l;
+            for (size_t q = 0; q < nqi; q++)
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\x1f",
+                                        synth_csv_cell(ch, r, idx[q], &l));
+            if (n == rcap) {
+                rcap *= 2;
+                rows = realloc(rows, rcap * sizeof *rows);
+                assert_non_null(rows);
+            }
+            rows[n].key = strdup(buf);
+            rows[n].val = strdup(synth_csv_cell(ch, r, sidx, &l));
+            assert_non_null(rows[n].key);
+            assert_non_null(rows[n].val);
+            char *end;
+            rows[n].num = strtod(rows[n].val, &end);
+            if (rows[n].val[0] != '\0') {
+                any = 1;
+                if (*end != '\0' || isnan(rows[n].num))
+                    numeric = 0;
+            }
+            n++;
+        }
+    }
+    assert_int_equal(rc, 0);
+    synth_csv_reader_free(rd);
+    numeric = numeric && any;
+    /* distinct values: numbers (empty = -inf, sorted first) or texts (as sorted strings) */
+    double *dv = malloc((n ? n : 1) * sizeof *dv);
+    char **sv = malloc((n ? n : 1) * sizeof *sv);
+    assert_non_null(dv);
+    assert_non_null(sv);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        dv[i] = rows[i].val[0] == '\0' ? -INFINITY : rows[i].num;
+        sv[i] = rows[i].val;
+    }
+    if (numeric)
+        qsort(dv, n, sizeof *dv, cmp_dbl);
+    else
+        qsort(sv, n, sizeof *sv, cmp_str);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || (numeric ? dv[i] != dv[m - 1] : strcmp(sv[i], sv[m - 1]) != 0)) {
+            dv[m] = dv[i];
+            sv[m] = sv[i];
+            m++;
+        }
+    size_t *vix = malloc((n ? n : 1) * sizeof *vix);
+    double *q = calloc(m ? m : 1, sizeof *q), *p = calloc(m ? m : 1, sizeof *p);
+    assert_non_null(vix);
+    assert_non_null(q);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++) {
+        double x = rows[i].val[0] == '\0' ? -INFINITY : rows[i].num;
+        size_t j;
+        for (j = 0; j < m; j++)
+            if (numeric ? dv[j] == x : strcmp(sv[j], rows[i].val) == 0)
+                break;
+        assert_true(j < m);
+        vix[i] = j;
+        q[j] += 1.0 / (double)n;
+    }
+    /* sort rows by key, carrying the value index */
+    for (size_t i = 0; i < n; i++) {
+        char *tmp = malloc(32);
+        assert_non_null(tmp);
+        snprintf(tmp, 32, "%zu", vix[i]);
+        free(rows[i].val);
+        rows[i].val = tmp;
+    }
+    qsort(rows, n, sizeof *rows, cmp_trow);
+    size_t ncls = 0, i = 0;
+    *max = 0.0;
+    while (i < n) {
+        size_t j = i;
+        memset(p, 0, m * sizeof *p);
+        while (j < n && strcmp(rows[j].key, rows[i].key) == 0)
+            j++;
+        for (size_t r = i; r < j; r++)
+            p[strtoul(rows[r].val, NULL, 10)] += 1.0 / (double)(j - i);
+        double e = 0.0;
+        if (m > 1) {
+            if (numeric) {
+                double cum = 0.0;
+                for (size_t v = 0; v < m; v++) {
+                    cum += p[v] - q[v];
+                    e += fabs(cum);
+                }
+                e /= (double)(m - 1);
+            } else {
+                for (size_t v = 0; v < m; v++)
+                    e += fabs(p[v] - q[v]);
+                e /= 2.0;
+            }
+        }
+        if (ncls < cap)
+            emd[ncls] = e;
+        if (e > *max)
+            *max = e;
+        ncls++;
+        i = j;
+    }
+    for (i = 0; i < n; i++) {
+        free(rows[i].key);
+        free(rows[i].val);
+    }
+    free(rows);
+    free(dv);
+    free(sv);
+    free(vix);
+    free(q);
+    free(p);
+    return ncls;
 }
 
 static json_int_t jint(const json_t *o, const char *key)
@@ -316,6 +480,195 @@ static void test_date_and_category_hierarchies(void **state)
     json_decref(user);
 }
 
+/* ---- t-closeness ---------------------------------------------------------------------------- */
+
+static double sens_t(const json_t *rep, const char *col)
+{
+    json_t *x = json_object_get(json_object_get(json_object_get(json_object_get(rep, "check"),
+                                                                "sensitive"), col), "t");
+    assert_true(json_is_real(x));
+    return json_real_value(x);
+}
+
+static const char *const salary_qi[] = {"zip", "age"};
+static const char *const salary[] = {"salary"};
+
+static int salary_run(double t, double max_supp, char *out, size_t size, json_t **rep,
+                      synth_err *err)
+{
+    synth_anonymize_request req;
+    synth_anonymize_request_init(&req);
+    req.input = DATA "salary.csv";
+    req.output = tu_path(out, size, ".csv");
+    req.spec.qi = salary_qi;
+    req.spec.nqi = 2;
+    req.spec.sensitive = salary;
+    req.spec.nsensitive = 1;
+    req.spec.k = 3;
+    req.spec.t = t;
+    req.max_suppression = max_supp;
+    return synth_anonymize_csv(&req, rep, err);
+}
+
+static void test_t_salary(void **state)
+{
+    (void)state;
+    /* Li et al. 2007: against {3K..11K}, {3K,4K,5K} has ordered EMD 0.375, {6K,8K,11K} 0.167
+     * (and {7K,9K,10K} 17/72 = 0.236) */
+    double emd[8], max;
+    const char *g[] = {"g"};
+    const char *f = tu_file(".csv", "g,salary\na,3000\na,4000\na,5000\nb,6000\nb,8000\n"
+                                    "b,11000\nc,7000\nc,9000\nc,10000\n");
+    assert_int_equal(class_emds(f, g, 1, "salary", emd, 8, &max), 3);
+    assert_true(fabs(emd[0] - 0.375) < 1e-12);
+    assert_true(fabs(emd[1] - 1.0 / 6.0) < 1e-12);
+    assert_true(fabs(emd[2] - 17.0 / 72.0) < 1e-12);
+
+    /* salary.csv: zip level 1 (4760*, 4761*, 4762*) groups {3,4,5}, {6,8,11}, {7,9,10} (EMD
+     * 0.375, 0.167, 0.236: fails t = 0.2); age intervals of width 4 ([20-24), [32-36), [48-52))
+     * group {3,5,9}, {4,7,10}, {6,8,11} (EMD 1/6, 1/12, 1/6: passes t = 0.2, fails t = 0.1), and
+     * so do widths 8 and 16; width 32 ([0-32), [32-64)) leaves {3,5,9} alone (1/6).  With k = 3
+     * the zip must be 476** for the age classes.  So t = 0.2 gives the three age classes, and
+     * t = 0.1 without suppression only the single class of all rows. */
+    char out[256];
+    json_t *rep = NULL;
+    synth_err err;
+    int rc = salary_run(0.2, 0.0, out, sizeof out, &rep, &err);
+    if (rc != 0)
+        fail_msg("%s", err.msg);
+    size_t ncls = class_emds(out, salary_qi, 2, "salary", emd, 8, &max);
+    assert_int_equal(ncls, 3);
+    assert_true(max <= 0.2);
+    assert_true(fabs(max - 1.0 / 6.0) < 1e-12);
+    verdict v = verify(out, salary_qi, 2, NULL);
+    assert_int_equal(v.rows, 9);
+    assert_true(v.min_class >= 3);
+    assert_true(json_is_true(json_object_get(rep, "check_passed")));
+    assert_true(fabs(sens_t(rep, "salary") - 1.0 / 6.0) < 1e-9);
+    json_t *models = json_object_get(rep, "models");
+    assert_true(json_real_value(json_object_get(models, "t")) == 0.2);
+    assert_true(fabs(json_real_value(json_object_get(json_object_get(models, "t_achieved"),
+                                                     "salary")) - 1.0 / 6.0) < 1e-9);
+    json_decref(rep);
+
+    rc = salary_run(0.1, 0.0, out, sizeof out, &rep, &err);
+    if (rc != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(class_emds(out, salary_qi, 2, "salary", emd, 8, &max), 1);
+    assert_true(max == 0.0);
+    assert_int_equal(jint(rep, "rows_output"), 9);
+    assert_true(json_is_true(json_object_get(rep, "check_passed")));
+    json_decref(rep);
+
+    /* t = 0.1 with k = 3 and 3 rows of suppression: the age classes lose {3,5,9} and {6,8,11}
+     * (6 rows): still the single class */
+    rc = salary_run(0.1, 3.0 / 9.0, out, sizeof out, &rep, &err);
+    if (rc != 0)
+        fail_msg("%s", err.msg);
+    class_emds(out, salary_qi, 2, "salary", emd, 8, &max);
+    assert_true(max <= 0.1);
+    assert_true(json_is_true(json_object_get(rep, "check_passed")));
+    json_decref(rep);
+}
+
+static void test_t_categorical(void **state)
+{
+    (void)state;
+    /* equal distance: the table is half flu, half cold; each age class is 3:1 -> EMD 0.25 */
+    static const char *const qi[] = {"age"};
+    static const char *const diag[] = {"diag"};
+    char out[256];
+    synth_anonymize_request req;
+    synth_anonymize_request_init(&req);
+    req.input = tu_file(".csv", "age,diag\n21,flu\n22,flu\n23,flu\n24,cold\n"
+                                "51,cold\n52,cold\n53,cold\n54,flu\n");
+    req.output = tu_path(out, sizeof out, ".csv");
+    req.spec.qi = qi;
+    req.spec.nqi = 1;
+    req.spec.sensitive = diag;
+    req.spec.nsensitive = 1;
+    req.spec.k = 4;
+    req.spec.t = 0.3;
+    json_t *rep = NULL;
+    synth_err err;
+    int rc = synth_anonymize_csv(&req, &rep, &err);
+    if (rc != 0)
+        fail_msg("%s", err.msg);
+    double emd[4], max;
+    assert_int_equal(class_emds(out, qi, 1, "diag", emd, 4, &max), 2);
+    assert_true(fabs(emd[0] - 0.25) < 1e-12 && fabs(emd[1] - 0.25) < 1e-12);
+    assert_true(fabs(sens_t(rep, "diag") - 0.25) < 1e-9);
+    assert_true(json_is_false(json_object_get(json_object_get(json_object_get(
+        json_object_get(rep, "check"), "sensitive"), "diag"), "ordered")));
+    json_decref(rep);
+
+    req.spec.t = 0.2; /* only the whole table (EMD 0) */
+    req.output = tu_path(out, sizeof out, ".csv");
+    rc = synth_anonymize_csv(&req, &rep, &err);
+    if (rc != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(class_emds(out, qi, 1, "diag", emd, 4, &max), 1);
+    assert_true(max == 0.0);
+    json_decref(rep);
+
+    /* with one class allowed to go (4 of 8 rows), the other is the whole output: EMD 0 */
+    req.max_suppression = 0.5;
+    req.output = tu_path(out, sizeof out, ".csv");
+    rc = synth_anonymize_csv(&req, &rep, &err);
+    if (rc != 0)
+        fail_msg("%s", err.msg);
+    class_emds(out, qi, 1, "diag", emd, 4, &max);
+    assert_true(max <= 0.2);
+    assert_true(json_is_true(json_object_get(rep, "check_passed")));
+    json_decref(rep);
+}
+
+static void test_adult_t(void **state)
+{
+    (void)state;
+    static const char *const qi[] = {"age", "sex", "race"};
+    static const char *const income[] = {"income"};
+    char out[256];
+    synth_anonymize_request req;
+    synth_anonymize_request_init(&req);
+    req.input = "datasets/adult.csv";
+    req.output = tu_path(out, sizeof out, ".csv");
+    req.spec.qi = qi;
+    req.spec.nqi = 3;
+    req.spec.sensitive = income;
+    req.spec.nsensitive = 1;
+    req.spec.k = 5;
+    req.spec.t = 0.15;
+    req.max_suppression = 0.05;
+    json_t *rep = NULL;
+    synth_err err;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = synth_anonymize_csv(&req, &rep, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc != 0)
+        fail_msg("%s", err.msg);
+    json_int_t rows = jint(rep, "rows"), supp = jint(rep, "rows_suppressed");
+    assert_true((double)supp <= 0.05 * (double)rows);
+    verdict v = verify(out, qi, 3, NULL);
+    assert_int_equal(v.rows, (size_t)(rows - supp));
+    assert_true(v.min_class >= 5);
+    double max;
+    size_t ncls = class_emds(out, qi, 3, "income", NULL, 0, &max);
+    assert_true(max <= 0.15 + 1e-9);
+    assert_true(json_is_true(json_object_get(rep, "check_passed")));
+    assert_true(sens_t(rep, "income") <= 0.15 + 1e-9);
+    assert_true(fabs(sens_t(rep, "income") - max) < 1e-9);
+    char *g = json_dumps(json_object_get(rep, "generalization"), JSON_COMPACT);
+    print_message("adult k=5, t=0.15 (income): ncp %.4f, max EMD %.4f, suppressed %lld of %lld, "
+                  "classes %zu, %.2f s\n  %s\n",
+                  json_real_value(json_object_get(json_object_get(rep, "information_loss"), "ncp")),
+                  max, (long long)supp, (long long)rows, ncls,
+                  (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), g);
+    free(g);
+    json_decref(rep);
+}
+
 /* ---- Adult ---------------------------------------------------------------------------------- */
 
 static void test_adult_k5(void **state)
@@ -457,7 +810,7 @@ static void test_empty_and_single(void **state)
     assert_string_equal(text, "a,b\n");
     free(text);
 
-    /* unknown QI, t-closeness, bad max_suppression */
+    /* unknown QI, t-closeness without a sensitive column, bad max_suppression */
     static const char *const nope[] = {"nope"};
     req.spec.qi = nope;
     assert_int_equal(synth_anonymize_csv(&req, &rep, &err), SYNTH_USAGE);
@@ -505,6 +858,7 @@ static void test_alloc_failures(void **state)
     req.spec.sensitive = condition;
     req.spec.nsensitive = 1;
     req.spec.l = 2;
+    req.spec.t = 0.5;
     json_t *rep = NULL;
     synth_err err;
     int rc = -1;
@@ -532,6 +886,9 @@ int main(void)
         cmocka_unit_test(test_inpatient_auto),
         cmocka_unit_test(test_date_and_category_hierarchies),
         cmocka_unit_test(test_adult_k5),
+        cmocka_unit_test(test_t_salary),
+        cmocka_unit_test(test_t_categorical),
+        cmocka_unit_test(test_adult_t),
         cmocka_unit_test(test_hierarchy_errors),
         cmocka_unit_test(test_empty_and_single),
         cmocka_unit_test(test_all_null_qis),
