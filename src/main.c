@@ -38,6 +38,16 @@ static const cli_command *find_command2(const char *group, const char *name)
     return NULL;
 }
 
+/* Does some command's name start with "name "?  ("privacy" for "privacy check"). */
+static int is_group(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; synth_commands[i] != NULL; i++)
+        if (strncmp(synth_commands[i]->name, name, n) == 0 && synth_commands[i]->name[n] == ' ')
+            return 1;
+    return 0;
+}
+
 static const cli_command *find_command(const char *name)
 {
     for (size_t i = 0; synth_commands[i] != NULL; i++)
@@ -83,11 +93,15 @@ int main(int argc, char **argv)
     }
     const cli_command *cmd = find_command(name);
     int shift = 1;
-    if (cmd == NULL && strcmp(name, "privacy") == 0) {
+    if (cmd == NULL && is_group(name)) {
         cmd = argc > 2 ? find_command2(name, argv[2]) : NULL;
         if (cmd == NULL) {
-            fprintf(stderr, "synth privacy: expected a subcommand: check or anonymize\n"
-                            "Try 'synth privacy check --help' or 'synth privacy anonymize --help'.\n");
+            fprintf(stderr, "synth %s: expected a subcommand:", name);
+            for (size_t i = 0; synth_commands[i] != NULL; i++)
+                if (strncmp(synth_commands[i]->name, name, strlen(name)) == 0 &&
+                    synth_commands[i]->name[strlen(name)] == ' ')
+                    fprintf(stderr, " %s", synth_commands[i]->name + strlen(name) + 1);
+            fprintf(stderr, "\nTry 'synth help' for the list of commands.\n");
             return 2;
         }
         shift = 2;
