@@ -48,4 +48,17 @@ int synth_pii_entity_parse(const char *name, synth_pii_entity *e);
 size_t synth_pii_fake(synth_pii_entity e, uint64_t seed, uint64_t row, uint32_t stream, const char *like,
                       char *buf);
 
+/* Validators (shared by the detector, the masking operators and the tests).  Each returns 1 when
+ * the text passes, 0 otherwise; they never read past len/n and need no NUL.
+ * synth_pii_luhn_ok: at least 2 digits whose Luhn checksum is 0; spaces and dashes between digits
+ *   are skipped, any other character fails.
+ * synth_pii_iban_ok: 2 letters (country, either case), 2 check digits, then letters/digits;
+ *   single spaces between characters are skipped; 15..34 characters; the exact length for the
+ *   countries synth knows (AT BE CH DE ES FR GB IT NL PL); ISO 13616 mod-97 remainder 1.
+ * synth_pii_ssn_ok: "AAA-GG-SSSS", "AAA GG SSSS" or 9 digits, with the issuance rules: area not
+ *   000, 666 or 900-999, group not 00, serial not 0000. */
+int synth_pii_luhn_ok(const char *digits, size_t n);
+int synth_pii_iban_ok(const char *s, size_t len);
+int synth_pii_ssn_ok(const char *s, size_t len);
+
 #endif
