@@ -7,7 +7,7 @@
 
 const cli_command *const synth_commands[] = {
     &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_validate, &synth_cmd_inspect,
-    &synth_cmd_privacy_check, &synth_cmd_privacy_anonymize, NULL,
+    &synth_cmd_privacy_check, &synth_cmd_privacy_anonymize, &synth_cmd_pii_mask, NULL,
 };
 
 static void print_overview(FILE *out)
