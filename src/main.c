@@ -7,7 +7,8 @@
 
 const cli_command *const synth_commands[] = {
     &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_validate, &synth_cmd_inspect,
-    &synth_cmd_privacy_check, &synth_cmd_privacy_anonymize, &synth_cmd_pii_mask, NULL,
+    &synth_cmd_privacy_check, &synth_cmd_privacy_anonymize, &synth_cmd_pii_scan, &synth_cmd_pii_mask,
+    NULL,
 };
 
 static void print_overview(FILE *out)
@@ -18,7 +19,7 @@ static void print_overview(FILE *out)
             "       synth help [COMMAND] | synth --version\n\nCommands:\n",
             SYNTH_VERSION);
     for (size_t i = 0; synth_commands[i] != NULL; i++)
-        fprintf(out, "  %-10s %s\n", synth_commands[i]->name, synth_commands[i]->summary);
+        fprintf(out, "  %-18s %s\n", synth_commands[i]->name, synth_commands[i]->summary);
     fprintf(out,
             "\nExample:\n"
             "  synth fit datasets/adult.csv -o adult.synth\n"

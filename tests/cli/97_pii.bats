@@ -67,3 +67,17 @@ setup() {
     assert_not_contains "$stderr$output" "$hex"
     ! grep -q "$hex" "$BATS_TEST_TMPDIR/m.csv" || fail "key in output"
 }
+
+@test "pii scan: finds the PII columns, prints only masked examples, JSON report" {
+    need_json_tool
+    run --separate-stderr "$SYNTH" pii scan "$M/people.csv" --json "$BATS_TEST_TMPDIR/s.json"
+    [ "$status" -eq 0 ] || fail "exit $status: $stderr"
+    assert_contains "$output" "email"
+    assert_contains "$output" "credit_card"
+    assert_not_contains "$output" "alice@example.com"
+    assert_not_contains "$output" "4111 1111 1111 1111"
+    json_check "$BATS_TEST_TMPDIR/s.json"
+    ! grep -q "alice@example.com" "$BATS_TEST_TMPDIR/s.json" || fail "raw PII in the JSON report"
+    run --separate-stderr "$SYNTH" pii scan "$BATS_TEST_TMPDIR/nosuch.csv"
+    [ "$status" -eq 4 ] || fail "missing file: exit $status"
+}
