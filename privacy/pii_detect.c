@@ -1229,6 +1229,43 @@ void synth_pii_column_decide(const synth_pii_column_counts *c, unsigned hints, s
 
 #define CELL_MATCHES 64
 
+void synth_pii_count_cell(synth_pii_column_counts *cc, const char *cell, size_t len, const char *column_name,
+                          const synth_pii_names *names, char *examples)
+{
+    synth_pii_match m[CELL_MATCHES];
+    size_t a = 0, b = len;
+    while (a < b && is_space((unsigned char)cell[a]))
+        a++;
+    while (b > a && is_space((unsigned char)cell[b - 1]))
+        b--;
+    if (a == b)
+        return;
+    cc->nonempty++;
+    size_t n = synth_pii_find_ex(cell, len, column_name, names, m, CELL_MATCHES);
+    size_t cover[SYNTH_PII_ENTITY_COUNT] = {0};
+    double best[SYNTH_PII_ENTITY_COUNT] = {0};
+    for (size_t k = 0; k < n; k++) {
+        synth_pii_entity e = m[k].entity;
+        if (cover[e] == 0 && examples != NULL) {
+            char *ex = examples + (size_t)e * SYNTH_PII_MASK_MAX;
+            if (ex[0] == '\0')
+                synth_pii_mask(e, cell + m[k].start, m[k].len, ex);
+        }
+        cover[e] += m[k].len;
+        if (m[k].score > best[e])
+            best[e] = m[k].score;
+    }
+    cc->any_cells += n > 0;
+    for (size_t e = 0; e < SYNTH_PII_ENTITY_COUNT; e++) {
+        if (cover[e] == 0)
+            continue;
+        cc->cells[e]++;
+        cc->score_sum[e] += best[e];
+        if (cover[e] * 10 >= (b - a) * 9)
+            cc->whole[e]++;
+    }
+}
+
 int synth_pii_scan_csv_ex(const char *path, const synth_csv_options *csv, size_t max_rows,
                           const synth_pii_names *names, const char *names_path, json_t **report,
                           synth_err *err)
@@ -1261,37 +1298,8 @@ int synth_pii_scan_csv_ex(const char *path, const synth_csv_options *csv, size_t
             for (size_t r = 0; r < nr; r++) {
                 size_t len;
                 const char *cell = synth_csv_cell(ch, r, c, &len);
-                size_t a = 0, b = len;
-                while (a < b && is_space((unsigned char)cell[a]))
-                    a++;
-                while (b > a && is_space((unsigned char)cell[b - 1]))
-                    b--;
-                if (a == b)
-                    continue;
-                cc->nonempty++;
-                size_t n = synth_pii_find_ex(cell, len, cname, names, m, CELL_MATCHES);
-                size_t cover[SYNTH_PII_ENTITY_COUNT] = {0};
-                double best[SYNTH_PII_ENTITY_COUNT] = {0};
-                for (size_t k = 0; k < n; k++) {
-                    synth_pii_entity e = m[k].entity;
-                    if (cover[e] == 0) {
-                        char *ex = examples + (c * SYNTH_PII_ENTITY_COUNT + e) * SYNTH_PII_MASK_MAX;
-                        if (ex[0] == '\0')
-                            synth_pii_mask(e, cell + m[k].start, m[k].len, ex);
-                    }
-                    cover[e] += m[k].len;
-                    if (m[k].score > best[e])
-                        best[e] = m[k].score;
-                }
-                cc->any_cells += n > 0;
-                for (size_t e = 0; e < SYNTH_PII_ENTITY_COUNT; e++) {
-                    if (cover[e] == 0)
-                        continue;
-                    cc->cells[e]++;
-                    cc->score_sum[e] += best[e];
-                    if (cover[e] * 10 >= (b - a) * 9)
-                        cc->whole[e]++;
-                }
+                synth_pii_count_cell(cc, cell, len, cname, names,
+                                     examples + c * SYNTH_PII_ENTITY_COUNT * SYNTH_PII_MASK_MAX);
             }
         }
         rows += nr;

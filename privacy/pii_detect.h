@@ -95,6 +95,11 @@ typedef struct synth_pii_column_counts {
  * A column with no non-empty cells is not PII. */
 void synth_pii_column_decide(const synth_pii_column_counts *c, unsigned hints, synth_pii_column_report *out);
 
+/* Add one cell to a column's counts.  examples (may be NULL) holds SYNTH_PII_ENTITY_COUNT slots of
+ * SYNTH_PII_MASK_MAX bytes: the first match of each entity is stored there masked. */
+void synth_pii_count_cell(synth_pii_column_counts *cc, const char *cell, size_t len, const char *column_name,
+                          const synth_pii_names *names, char *examples);
+
 /* Scan up to max_rows data rows (0 = all) of a CSV file and build the report:
  *   {"file": ..., "rows_scanned": N, "name_dictionary": "path" | null, "name_detection":
  *    "dictionary+column-names" | "column-names-only",

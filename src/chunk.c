@@ -8,6 +8,7 @@
 #include "csv_reader.h"
 #include "datetime.h"
 #include "numfmt.h"
+#include "pii.h"
 #include "rng.h"
 
 synth_chunk *synth_chunk_new(size_t ncols, size_t cap)
@@ -161,6 +162,9 @@ int synth_formatter_new(synth_formatter **out, const synth_schema *schema, char 
         }
         case SYNTH_COL_TEXT:
             f->ntext++;
+            break;
+        case SYNTH_COL_PII:
+            w = 2 * SYNTH_PII_TEXT_MAX + 2 + co->null_text.len;
             break;
         case SYNTH_COL_DATETIME:
             co->quote_dt = strpbrk(col->dtfmt.pattern, "\"\r\n") != NULL ||
@@ -335,6 +339,14 @@ int synth_formatter_rows(const synth_formatter *f, const synth_chunk *ch, char *
                 case SYNTH_COL_TEXT:
                     p += synth_csv_quote(p, ch->arena + cell->str.off, cell->str.len, f->delimiter);
                     break;
+                case SYNTH_COL_PII: {
+                    char fake[SYNTH_PII_TEXT_MAX];
+                    const char *shape = co->col->pii_shape;
+                    size_t n = synth_pii_fake((synth_pii_entity)co->col->pii_entity, f->seed, (uint64_t)cell->index,
+                                              0x5000u + (uint32_t)c, shape && shape[0] ? shape : NULL, fake);
+                    p += synth_csv_quote(p, fake, n, f->delimiter);
+                    break;
+                }
                 default:
                     break;
                 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "pii.h"
 #include "pipeline.h"
 
 static const cli_option inspect_options[] = {
@@ -33,6 +34,9 @@ static void print_column(const synth_column *c)
         break;
     case SYNTH_COL_TEXT:
         printf("free text, %.1f words on average", c->text_mean_words);
+        break;
+    case SYNTH_COL_PII:
+        printf("personal data (%s): fresh fakes, never learned", synth_pii_entity_name((synth_pii_entity)c->pii_entity));
         break;
     default:
         break;

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "model_file.h"
+#include "pii_detect.h"
 #include "signals.h"
 
 void synth_fit_request_init(synth_fit_request *req)
@@ -156,11 +157,85 @@ static int complete_overridden(synth_schema *s, const synth_col_type *before, co
     return 0;
 }
 
+/* The shape of a real value with nothing identifying left: digits become '0' and letters 'x'/'X',
+ * except what the fake generator needs to follow the format (a card's first digit for the brand,
+ * an IBAN's country letters, a phone's country code after '+'). */
+static void pii_shape(synth_pii_entity e, const char *s, size_t len, char *out, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < size; i++) {
+        char ch = s[i];
+        int keep = (e == SYNTH_PII_CARD && i == 0) || (e == SYNTH_PII_IBAN && i < 2) ||
+                   (e == SYNTH_PII_PHONE && s[0] == '+' && i > 0 && i <= 2);
+        if (!keep && ch >= '0' && ch <= '9')
+            ch = '0';
+        else if (!keep && ch >= 'a' && ch <= 'z')
+            ch = 'x';
+        else if (!keep && ch >= 'A' && ch <= 'Z')
+            ch = 'X';
+        out[n++] = ch;
+    }
+    out[n] = '\0';
+}
+
+/* Columns that hold personal data (structured: most cells are one PII value) become type pii:
+ * their values are never modelled, and generation writes fresh format-valid fakes. */
+static int detect_pii_columns(synth_schema *s, const synth_sample_table *t, synth_err *err)
+{
+    synth_pii_names *names = NULL;
+    char found[512];
+    int rc = synth_pii_names_load_default(&names, found, sizeof found, err);
+    if (rc)
+        return rc;
+    size_t rows = t->nrows < 5000 ? t->nrows : 5000;
+    for (size_t c = 0; c < s->ncols; c++) {
+        synth_column *col = &s->cols[c];
+        if (col->type == SYNTH_COL_FLOAT || col->type == SYNTH_COL_BOOLEAN)
+            continue;
+        synth_pii_column_counts counts;
+        memset(&counts, 0, sizeof counts);
+        for (size_t r = 0; r < rows; r++)
+            synth_pii_count_cell(&counts, t->cells[r * t->ncols + c], t->lens[r * t->ncols + c], col->name, names,
+                                 NULL);
+        synth_pii_column_report rep;
+        synth_pii_column_decide(&counts, synth_pii_column_hints(col->name), &rep);
+        if (!rep.is_pii || rep.free_text || rep.share < 0.5)
+            continue;
+        /* the shape of the first value that is wholly this entity */
+        char shape[SYNTH_PII_TEXT_MAX] = "";
+        for (size_t r = 0; r < rows && shape[0] == '\0'; r++) {
+            const char *v = t->cells[r * t->ncols + c];
+            size_t len = t->lens[r * t->ncols + c];
+            synth_pii_match m[4];
+            size_t k = synth_pii_find_ex(v, len, col->name, names, m, 4);
+            if (k == 1 && m[0].entity == rep.entity && m[0].len * 10 >= len * 9)
+                pii_shape(rep.entity, v, len, shape, sizeof shape);
+        }
+        for (size_t i = 0; i < col->ncategories; i++)
+            synth_free(col->categories[i].value);
+        synth_free(col->categories);
+        col->categories = NULL;
+        col->ncategories = 0;
+        synth_free(col->pii_shape);
+        col->pii_shape = synth_strdup(shape);
+        if (col->pii_shape == NULL) {
+            synth_pii_names_free(names);
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        }
+        col->type = SYNTH_COL_PII;
+        col->pii_entity = (int)rep.entity;
+    }
+    synth_pii_names_free(names);
+    return 0;
+}
+
 static int infer_with_overrides(const char *input, const char *schema_path, const synth_infer_options *opt,
                                 synth_schema **schema, synth_sample_table **sample, synth_csv_stats *stats,
                                 synth_err *err)
 {
     int rc = synth_infer_csv(input, opt, schema, sample, stats, err);
+    if (rc == 0 && sample != NULL && *sample != NULL)
+        rc = detect_pii_columns(*schema, *sample, err);
     if (rc || schema_path == NULL)
         return rc;
     synth_col_type *before = synth_malloc((*schema)->ncols * sizeof *before);
@@ -179,7 +254,7 @@ int synth_schema_csv(const char *input, const char *schema_path, const synth_inf
                      synth_schema **out, synth_err *err)
 {
     synth_sample_table *sample = NULL;
-    int rc = infer_with_overrides(input, schema_path, opt, out, schema_path ? &sample : NULL, NULL, err);
+    int rc = infer_with_overrides(input, schema_path, opt, out, &sample, NULL, err);
     synth_sample_table_free(sample);
     if (rc) {
         synth_schema_free(*out);

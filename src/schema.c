@@ -8,9 +8,10 @@
 
 #include "alloc.h"
 #include "numfmt.h"
+#include "pii.h"
 
 static const char *const type_names[SYNTH_COL_TYPE_COUNT] = {
-    "integer", "float", "categorical", "boolean", "datetime", "id", "text",
+    "integer", "float", "categorical", "boolean", "datetime", "id", "text", "pii",
 };
 
 static const char *const id_kind_names[] = {"integer", "prefixed", "uuid", "hex"};
@@ -47,6 +48,7 @@ static void column_release(synth_column *c)
         synth_free(c->categories[i].value);
     synth_free(c->categories);
     synth_free(c->id_prefix);
+    synth_free(c->pii_shape);
 }
 
 void synth_schema_free(synth_schema *s)
@@ -196,6 +198,10 @@ static json_t *column_to_json(const synth_column *c)
     case SYNTH_COL_TEXT:
         bad |= json_put(o, "mean_words", json_real(c->text_mean_words));
         break;
+    case SYNTH_COL_PII:
+        bad |= json_put(o, "entity", json_string(synth_pii_entity_name((synth_pii_entity)c->pii_entity)));
+        bad |= json_put(o, "shape", json_string(c->pii_shape ? c->pii_shape : ""));
+        break;
     default:
         break;
     }
@@ -300,6 +306,19 @@ static int column_from_json(const json_t *o, size_t index, synth_column *c, synt
     get_string(o, "notation", &notation);
     c->scientific = strcmp(notation, "scientific") == 0;
     c->text_mean_words = get_number(o, "mean_words", 0);
+    if (c->type == SYNTH_COL_PII) {
+        const char *entity = "", *shape = "";
+        synth_pii_entity e;
+        get_string(o, "entity", &entity);
+        get_string(o, "shape", &shape);
+        if (synth_pii_entity_parse(entity, &e) != 0)
+            return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': unknown PII entity '%s'", name, entity);
+        c->pii_entity = (int)e;
+        if (strlen(shape) >= SYNTH_PII_TEXT_MAX)
+            return synth_err_set(err, SYNTH_MODEL, "schema: column '%s': PII shape too long", name);
+        if ((c->pii_shape = synth_strdup(shape)) == NULL)
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+    }
     if (c->type == SYNTH_COL_DATETIME) {
         const char *fmt;
         if (get_string(o, "format", &fmt) || synth_dt_from_pattern(&c->dtfmt, fmt))

@@ -26,6 +26,7 @@ typedef enum synth_col_type {
     SYNTH_COL_DATETIME,
     SYNTH_COL_ID,
     SYNTH_COL_TEXT,
+    SYNTH_COL_PII,           /* personal data: generated as fresh format-valid fakes, never learned */
     SYNTH_COL_TYPE_COUNT
 } synth_col_type;
 
@@ -62,6 +63,10 @@ typedef struct synth_column {
     int64_t id_next;         /* first fresh number (INTEGER, PREFIXED) */
     /* text */
     double text_mean_words;
+    /* pii: a synth_pii_entity, and the shape of the values with every digit and letter replaced
+     * (separators, length, a card's first digit and an IBAN's country kept), never a real value */
+    int pii_entity;
+    char *pii_shape;
 } synth_column;
 
 typedef struct synth_schema {

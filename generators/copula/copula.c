@@ -772,7 +772,7 @@ static int alloc_dims(synth_model *m)
         synth_col_type ty = s->cols[c].type;
         if (ty == SYNTH_COL_TEXT)
             nt++;
-        else if (ty != SYNTH_COL_ID)
+        else if (ty != SYNTH_COL_ID && ty != SYNTH_COL_PII)
             nd++;
     }
     m->dims = synth_calloc(nd ? nd : 1, sizeof *m->dims);
@@ -785,7 +785,7 @@ static int alloc_dims(synth_model *m)
         synth_col_type ty = s->cols[c].type;
         if (ty == SYNTH_COL_TEXT) {
             m->texts[m->ntext++].col = c;
-        } else if (ty != SYNTH_COL_ID) {
+        } else if (ty != SYNTH_COL_ID && ty != SYNTH_COL_PII) {
             copula_dim *dim = &m->dims[m->ndims++];
             dim->col = c;
             dim->categorical = ty == SYNTH_COL_CATEGORICAL || ty == SYNTH_COL_BOOLEAN;
@@ -979,7 +979,8 @@ static int copula_sample(const synth_model *m, uint64_t seed, synth_chunk *ch, s
         }
     }
     for (size_t c = 0; c < s->ncols; c++) {
-        if (s->cols[c].type != SYNTH_COL_ID)
+        /* ids and PII: the formatter makes a fresh value from the row index (never a learned one) */
+        if (s->cols[c].type != SYNTH_COL_ID && s->cols[c].type != SYNTH_COL_PII)
             continue;
         for (size_t r = 0; r < n; r++) {
             ch->is_null[c * ch->cap + r] = 0;

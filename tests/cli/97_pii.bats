@@ -81,3 +81,30 @@ setup() {
     run --separate-stderr "$SYNTH" pii scan "$BATS_TEST_TMPDIR/nosuch.csv"
     [ "$status" -eq 4 ] || fail "missing file: exit $status"
 }
+
+@test "fit/generate: PII columns become fresh format-valid fakes; no e-mail, SSN or card is copied" {
+    local d=$BATS_TEST_TMPDIR src="$BATS_TEST_DIRNAME/data/pii_people.csv"
+    "$SYNTH" fit "$src" -o "$d/p.synth" -q
+    run --separate-stderr "$SYNTH" inspect "$d/p.synth"
+    [ "$status" -eq 0 ] || fail "inspect: $stderr"
+    for c in email ssn card_number iban customer_name; do
+        echo "$output" | grep -E "^  $c +pii " >/dev/null || fail "column $c is not pii: $output"
+    done
+    echo "$output" | grep -E "^  product_code +(id|categorical|text) " >/dev/null || fail "product_code taken for PII"
+    # the model file holds no source value of a PII column
+    for v in $(cut -d, -f2 "$src" | tail -n +2 | head -n 20); do
+        ! grep -aqF "$v" "$d/p.synth" || fail "model file contains the e-mail $v"
+    done
+    "$SYNTH" generate "$d/p.synth" --rows 3000 -o "$d/out.csv" -q
+    local c leaked
+    for c in 2 4 5 6; do   # email, ssn, card, iban: large domains, any match would be a copy
+        leaked=$(comm -12 <(cut -d, -f$c "$src" | tail -n +2 | sort -u) <(cut -d, -f$c "$d/out.csv" | tail -n +2 | sort -u) | wc -l)
+        [ "$leaked" -eq 0 ] || fail "column $c: $leaked source values in the output"
+    done
+    # every generated card number passes Luhn, every e-mail is at a reserved example domain
+    cut -d, -f5 "$d/out.csv" | tail -n +2 | tr -d ' -' | awk '{
+        s = 0; n = length($0)
+        for (i = n; i >= 1; i--) { d = substr($0, i, 1) + 0; if ((n - i) % 2 == 1) { d *= 2; if (d > 9) d -= 9 } s += d }
+        if (s % 10 != 0) { print "bad card " $0; exit 1 } }' || fail "a generated card fails Luhn"
+    ! cut -d, -f2 "$d/out.csv" | tail -n +2 | grep -vqE '@example\.(com|org|net)$' || fail "an e-mail outside example domains"
+}
