@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "count_arg.h"
+#include "output.h"
 
 const char synth_exit_codes_help[] =
     "Exit status:\n"
@@ -189,4 +190,23 @@ int cli_parse_progress(const cli_args *a, synth_progress_mode *mode, synth_err *
     if (cli_flag(a, "quiet"))
         *mode = SYNTH_PROGRESS_NEVER;
     return 0;
+}
+
+int cli_write_json(const json_t *doc, const char *path, synth_err *err)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    if (text == NULL)
+        return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+    synth_output *out = NULL;
+    int rc = synth_output_open(&out, path, err);
+    if (rc == 0)
+        rc = synth_output_write(out, text, strlen(text), err);
+    if (rc == 0)
+        rc = synth_output_write(out, "\n", 1, err);
+    if (rc == 0)
+        rc = synth_output_commit(out, err);
+    else
+        synth_output_abort(out);
+    free(text);
+    return rc;
 }

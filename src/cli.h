@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "progress.h"
 
@@ -69,6 +71,9 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__(
 int cli_parse_uint(const char *opt, const char *text, uint64_t max, uint64_t *out, synth_err *err);
 int cli_parse_delimiter(const char *text, char *out, synth_err *err);
 int cli_parse_progress(const cli_args *a, synth_progress_mode *mode, synth_err *err);
+
+/* Write a JSON document (indented) to path via synth_output (temporary name + rename). */
+int cli_write_json(const json_t *doc, const char *path, synth_err *err);
 
 extern const char synth_exit_codes_help[];
 

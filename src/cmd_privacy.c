@@ -93,25 +93,6 @@ int synth__cli_privacy_spec(const cli_args *a, synth_privacy_spec *spec, name_li
     return 0;
 }
 
-static int write_json_file(const json_t *doc, const char *path, synth_err *err)
-{
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    if (text == NULL)
-        return synth_err_set(err, SYNTH_NOMEM, "out of memory");
-    synth_output *out = NULL;
-    int rc = synth_output_open(&out, path, err);
-    if (rc == 0)
-        rc = synth_output_write(out, text, strlen(text), err);
-    if (rc == 0)
-        rc = synth_output_write(out, "\n", 1, err);
-    if (rc == 0)
-        rc = synth_output_commit(out, err);
-    else
-        synth_output_abort(out);
-    free(text);
-    return rc;
-}
-
 static double num(const json_t *o, const char *key)
 {
     const json_t *v = json_object_get(o, key);
@@ -170,7 +151,7 @@ static int run_check(const cli_args *a)
     if (rc == 0)
         rc = synth_privacy_check_csv(a->positional[0], &spec, &csv, SYNTH_PROGRESS_AUTO, &report, &passed, &err);
     if (rc == 0 && cli_get(a, "json") != NULL)
-        rc = write_json_file(report, cli_get(a, "json"), &err);
+        rc = cli_write_json(report, cli_get(a, "json"), &err);
     if (rc == 0 && !cli_flag(a, "quiet"))
         synth__cli_print_privacy(report, stdout);
     json_decref(report);
@@ -242,7 +223,7 @@ static int run_anonymize(const cli_args *a)
     if (rc == 0)
         rc = synth_anonymize_csv(&req, &report, &err);
     if (rc == 0 && cli_get(a, "json") != NULL)
-        rc = write_json_file(report, cli_get(a, "json"), &err);
+        rc = cli_write_json(report, cli_get(a, "json"), &err);
     if (rc == 0 && !cli_flag(a, "quiet")) {
         FILE *out = strcmp(req.output, "-") == 0 ? stderr : stdout;
         const json_t *loss = json_object_get(report, "information_loss");

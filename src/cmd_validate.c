@@ -97,25 +97,6 @@ static void print_summary(const json_t *doc, FILE *out)
     }
 }
 
-static int write_json(const json_t *doc, const char *path, synth_err *err)
-{
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    if (text == NULL)
-        return synth_err_set(err, SYNTH_NOMEM, "out of memory");
-    synth_output *out = NULL;
-    int rc = synth_output_open(&out, path, err);
-    if (rc == 0)
-        rc = synth_output_write(out, text, strlen(text), err);
-    if (rc == 0)
-        rc = synth_output_write(out, "\n", 1, err);
-    if (rc == 0)
-        rc = synth_output_commit(out, err);
-    else
-        synth_output_abort(out);
-    free(text);
-    return rc;
-}
-
 int synth__cli_validate(const char *cmd, const synth_validate_request *req, const char *json_path,
                         const char *html_path, double fail_under, int quiet);
 
@@ -127,7 +108,7 @@ int synth__cli_validate(const char *cmd, const synth_validate_request *req, cons
     json_t *doc = NULL;
     int rc = synth_validate(req, &doc, &err);
     if (rc == 0 && json_path != NULL)
-        rc = write_json(doc, json_path, &err);
+        rc = cli_write_json(doc, json_path, &err);
     if (rc == 0 && html_path != NULL)
         rc = synth_report_write_html(doc, html_path, &err);
     if (rc) {
