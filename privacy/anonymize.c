@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "emd.h"
 #include "hash.h"
 #include "hierarchy.h"
 #include "output.h"
@@ -249,18 +250,6 @@ typedef struct node_result {
 
 /* ---- t-closeness ---------------------------------------------------------------------------- */
 
-/* Does the whole (non-empty, NUL-terminated) text parse as a non-NaN number? */
-static int parse_num(const char *s, size_t len, double *out)
-{
-    if (len == 0)
-        return 0;
-    char *end = NULL;
-    double d = strtod(s, &end);
-    if (end != s + len || isnan(d))
-        return 0;
-    *out = d;
-    return 1;
-}
 
 typedef struct numkey {
     int grp;                /* 0 empty, 1 number, 2 other */
@@ -372,7 +361,7 @@ static int tclose_init(tclose *tc, const dict *d, const search *s)
         return rc;
     }
     for (size_t v = 0; v < d->n; v++) {
-        tc->num[v] = (unsigned char)parse_num(d->values[v], d->lens[v], &tc->val[v]);
+        tc->num[v] = (unsigned char)synth__emd_parse_number(d->values[v], d->lens[v], &tc->val[v]);
         keys[v].grp = d->lens[v] == 0 ? 0 : tc->num[v] ? 1 : 2;
         keys[v].v = tc->num[v] ? tc->val[v] : 0.0;
         keys[v].id = (uint32_t)v;
@@ -387,23 +376,6 @@ static int tclose_init(tclose *tc, const dict *d, const search *s)
     return 0;
 }
 
-/* Sum of |P - Q_i| for i in [a, b] where Q is nondecreasing, SQ[i] = Q_0 + ... + Q_(i-1). */
-static double seg_abs(const double *Q, const double *SQ, size_t a, size_t b, double P)
-{
-    if (a > b)
-        return 0.0;
-    size_t lo = a, hi = b + 1; /* first i in [a, b] with Q_i >= P, or b + 1 */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (Q[mid] >= P)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    double below = P * (double)(lo - a) - (SQ[lo] - SQ[a]);
-    double above = (SQ[b + 1] - SQ[lo]) - P * (double)(b + 1 - lo);
-    return below + above;
-}
 
 static uint32_t gen(const search *s, size_t q, const uint32_t *lv, size_t r)
 {
@@ -479,7 +451,7 @@ static size_t check_t(search *s, size_t j, const tref *ref)
             double p = (double)(i - i0) / size;
             if (ref->ordered) {
                 if (rk > a && a <= last)
-                    sum += seg_abs(ref->Q, ref->SQ, a, rk - 1 < last ? rk - 1 : last, P);
+                    sum += synth__emd_seg_abs(ref->Q, ref->SQ, a, rk - 1 < last ? rk - 1 : last, P);
                 P += p;
                 a = rk;
             } else {
@@ -491,7 +463,7 @@ static size_t check_t(search *s, size_t j, const tref *ref)
         if (ref->mr > 1) {
             if (ref->ordered) {
                 if (a <= last)
-                    sum += seg_abs(ref->Q, ref->SQ, a, last, P);
+                    sum += synth__emd_seg_abs(ref->Q, ref->SQ, a, last, P);
                 emd = sum / (double)(ref->mr - 1);
             } else {
                 emd = (sum + 1.0 - qs) / 2.0;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "emd.h"
 #include "hash.h"
 #include "signals.h"
 
@@ -381,38 +382,7 @@ static int cmp_vc_v(const void *a, const void *b)
     return (x->v > y->v) - (x->v < y->v);
 }
 
-/* Does the whole (non-empty) text parse as a finite-or-infinite, non-NaN number? */
-static int parse_num(const char *s, size_t len, double *out)
-{
-    if (len == 0)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (end != s + len || isnan(d))
-        return 0;
-    *out = d;
-    return 1;
-}
 
-/* Sum of |P - Q_i| for i in [a, b] where Q is nondecreasing, SQ[i] = Q_0 + ... + Q_(i-1). */
-static double seg_abs(const double *Q, const double *SQ, size_t a, size_t b, double P)
-{
-    if (a > b)
-        return 0.0;
-    size_t lo = a, hi = b + 1; /* first i in [a, b] with Q_i >= P, or b + 1 */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (Q[mid] >= P)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    size_t s = lo;
-    double below = P * (double)(s - a) - (SQ[s] - SQ[a]);
-    double above = (SQ[b + 1] - SQ[s]) - P * (double)(b + 1 - s);
-    return below + above;
-}
 
 /* Per-sensitive-column results. */
 typedef struct sens_result {
@@ -453,7 +423,7 @@ static int eval_sensitive(const state *st, size_t s, double l, double c, sens_re
         if (e->len == 0)
             continue;
         any = 1;
-        if (!parse_num(vals->arena + e->off, e->len, &keys[i].v))
+        if (!synth__emd_parse_number(vals->arena + e->off, e->len, &keys[i].v))
             ordered = 0;
     }
     if (!any)
@@ -545,12 +515,12 @@ static int eval_sensitive(const state *st, size_t s, double l, double c, sens_re
                 for (size_t i = 0; i < n; i++) {
                     size_t r = g[i].v;
                     if (r > a && a <= last)
-                        sum += seg_abs(Q, SQ, a, r - 1 < last ? r - 1 : last, P);
+                        sum += synth__emd_seg_abs(Q, SQ, a, r - 1 < last ? r - 1 : last, P);
                     P += (double)g[i].count / size;
                     a = r;
                 }
                 if (a <= last)
-                    sum += seg_abs(Q, SQ, a, last, P);
+                    sum += synth__emd_seg_abs(Q, SQ, a, last, P);
                 emd = sum / (double)(mr - 1);
             } else {
                 double sum = 0.0, qs = 0.0;
