@@ -92,10 +92,19 @@ asan-test: deps
 FUZZ_SECONDS ?= 20
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# The library is compiled once for all fuzzers (coverage + sanitizers), then each target links to it.
+FUZZ_CFLAGS := $(WARN) -Wno-missing-prototypes $(INCLUDES) $(PKG_CFLAGS) -DSYNTH_VERSION='"$(VERSION)"' -g -O1 \
+               -fno-sanitize-recover=all
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(WARN) -Wno-missing-prototypes $(INCLUDES) $(PKG_CFLAGS) -DSYNTH_VERSION='"$(VERSION)"' -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(LIB_SRC) $(LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+build/fuzz/libsynth.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libsynth.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libsynth.a $(LIBS)
 fuzz-build: $(FUZZ_BIN)
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
@@ -121,4 +130,4 @@ cuda:
 clean:
 	rm -rf build bin
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build/fuzz/obj -name '*.d' 2>/dev/null)
