@@ -19,7 +19,7 @@
  * leak.  Reports hold counts and masked examples only (synth_pii_mask).
  *
  * Not thread-safe per object; independent checks may run in parallel.  The caller owns every
- * object and report it gets (_free, json_decref). */
+ * object and report it receives (_free, json_decref). */
 #ifndef SYNTH_PII_LEAK_H
 #define SYNTH_PII_LEAK_H
 
