@@ -187,3 +187,18 @@ for c in json.load(open(sys.argv[1]))["columns"]:
     run --separate-stderr "$SYNTH" validate --real "$PEOPLE" --synthetic "$PEOPLE" --no-leak-check --fail-on-leak
     [ "$status" -eq 2 ] || fail "validate --no-leak-check --fail-on-leak: exit $status"
 }
+
+@test "leak check: generate --validate-against reports leakage and gates with --fail-on-leak" {
+    local pasted=$BATS_TEST_TMPDIR/src.csv
+    # a "real" file that shares one e-mail with what the model generates for row 0
+    "$SYNTH" generate "$BATS_FILE_TMPDIR/people.synth" --rows 3 -o "$BATS_TEST_TMPDIR/g.csv" -q
+    { cat "$PEOPLE"; sed -n 2p "$BATS_TEST_TMPDIR/g.csv"; } >"$pasted"
+    run --separate-stderr "$SYNTH" generate "$BATS_FILE_TMPDIR/people.synth" --rows 200 -o "$BATS_TEST_TMPDIR/o.csv" \
+        --validate-against "$PEOPLE" --fail-on-leak
+    [ "$status" -eq 0 ] || fail "clean: exit $status: $stderr"
+    assert_contains "$stderr" "PII leakage"
+    run --separate-stderr "$SYNTH" generate "$BATS_FILE_TMPDIR/people.synth" --rows 200 -o "$BATS_TEST_TMPDIR/o.csv" \
+        --validate-against "$pasted" --fail-on-leak
+    [ "$status" -eq 10 ] || fail "leaking: exit $status: $stderr"
+    assert_contains "$stderr" "--fail-on-leak"
+}
