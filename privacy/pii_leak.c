@@ -4,11 +4,13 @@
 #include "pii_leak.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "alloc.h"
+#include "engine.h"
 
 /* ---- SipHash-2-4 (Aumasson and Bernstein, 2012) -------------------------------------------------- */
 
@@ -262,11 +264,23 @@ static size_t make_key(synth_pii_entity e, const char *s, size_t len, unsigned c
 
 enum { OUT_DOMAIN = 0, IN_DOMAIN = 1 };
 
+/* One output column's counts.  A column is only ever scanned by one thread at a time, in row
+ * order, so its first example is deterministic. */
 typedef struct column_acc {
     char *name;
     uint64_t cells[SYNTH_PII_ENTITY_COUNT][2];
-    char example[SYNTH_PII_ENTITY_COUNT][SYNTH_PII_MASK_MAX];
+    char example[SYNTH_PII_ENTITY_COUNT][2][SYNTH_PII_MASK_MAX];
 } column_acc;
+
+/* What one scanning thread counts (summed at the end). */
+typedef struct scan_acc {
+    uint64_t out_values[SYNTH_PII_ENTITY_COUNT];
+    uint64_t found[SYNTH_PII_ENTITY_COUNT][2];      /* distinct source values seen in the output */
+    uint64_t cells[SYNTH_PII_ENTITY_COUNT][2];      /* output cells holding one (per entity) */
+    uint64_t cells_scanned;
+    synth_pii_match m[CELL_MATCHES];
+    unsigned char key[KEY_MAX];
+} scan_acc;
 
 struct synth_pii_leak {
     synth_pii_leak_options opt;
@@ -274,15 +288,9 @@ struct synth_pii_leak {
     synth_pii_hashset *set;
     uint64_t src_values[SYNTH_PII_ENTITY_COUNT][2];
     double inv_domain[SYNTH_PII_ENTITY_COUNT];      /* sum of 1/D over in-domain source values */
-    uint64_t out_values[SYNTH_PII_ENTITY_COUNT];
-    uint64_t found[SYNTH_PII_ENTITY_COUNT][2];      /* distinct source values seen in the output */
-    uint64_t cells[SYNTH_PII_ENTITY_COUNT][2];      /* output cells holding one */
-    char example[SYNTH_PII_ENTITY_COUNT][2][SYNTH_PII_MASK_MAX];
-    uint64_t cells_scanned;
+    scan_acc acc;                                   /* totals (and the single-thread scanner's) */
     size_t ncols;
     column_acc *cols;
-    synth_pii_match m[CELL_MATCHES];
-    unsigned char key[KEY_MAX];
 };
 
 void synth_pii_leak_options_init(synth_pii_leak_options *opt)
@@ -334,14 +342,15 @@ void synth_pii_leak_free(synth_pii_leak *lk)
 int synth_pii_leak_add_source(synth_pii_leak *lk, const char *cell, size_t len, const char *column_name,
                               synth_err *err)
 {
-    size_t n = synth_pii_find_ex(cell, len, column_name, lk->names, lk->m, CELL_MATCHES);
+    scan_acc *a = &lk->acc;
+    size_t n = synth_pii_find_ex(cell, len, column_name, lk->names, a->m, CELL_MATCHES);
     for (size_t k = 0; k < n; k++) {
-        synth_pii_entity e = lk->m[k].entity;
-        const char *v = cell + lk->m[k].start;
-        size_t kl = make_key(e, v, lk->m[k].len, lk->key);
-        double dom = synth_pii_fake_domain(e, v, lk->m[k].len);
+        synth_pii_entity e = a->m[k].entity;
+        const char *v = cell + a->m[k].start;
+        size_t kl = make_key(e, v, a->m[k].len, a->key);
+        double dom = synth_pii_fake_domain(e, v, a->m[k].len);
         uint32_t tag = (uint32_t)e | (dom > 0 ? TAG_IN_DOMAIN : 0);
-        int rc = synth_pii_hashset_add(lk->set, lk->key, kl, tag);
+        int rc = synth_pii_hashset_add(lk->set, a->key, kl, tag);
         if (rc < 0)
             return synth_err_set(err, SYNTH_NOMEM, "out of memory (PII value set at %zu values)",
                                  synth_pii_hashset_count(lk->set));
@@ -369,42 +378,56 @@ int synth_pii_leak_set_output_columns(synth_pii_leak *lk, size_t ncols, const ch
     return 0;
 }
 
-void synth_pii_leak_scan_output(synth_pii_leak *lk, size_t col, const char *cell, size_t len)
+/* Scan one output cell into a (this thread's counts) and ca (the column's).  The set is only read,
+ * except the found bit, which is set atomically so that each value is counted by one thread. */
+static void scan_cell(const synth_pii_leak *lk, scan_acc *a, column_acc *ca, const char *cell, size_t len)
 {
-    if (col >= lk->ncols)
-        return;
-    column_acc *ca = &lk->cols[col];
-    lk->cells_scanned++;
-    size_t n = synth_pii_find_ex(cell, len, ca->name, lk->names, lk->m, CELL_MATCHES);
+    a->cells_scanned++;
+    size_t n = synth_pii_find_ex(cell, len, ca->name, lk->names, a->m, CELL_MATCHES);
     unsigned seen[SYNTH_PII_ENTITY_COUNT] = {0};   /* bit d: this cell already counted for (e, d) */
     for (size_t k = 0; k < n; k++) {
-        synth_pii_entity e = lk->m[k].entity;
-        const char *v = cell + lk->m[k].start;
-        lk->out_values[e]++;
-        size_t kl = make_key(e, v, lk->m[k].len, lk->key);
-        uint32_t *tag = synth_pii_hashset_find(lk->set, lk->key, kl);
+        synth_pii_entity e = a->m[k].entity;
+        const char *v = cell + a->m[k].start;
+        a->out_values[e]++;
+        size_t kl = make_key(e, v, a->m[k].len, a->key);
+        uint32_t *tag = synth_pii_hashset_find(lk->set, a->key, kl);
         if (tag == NULL)
             continue;
-        int d = (*tag & TAG_IN_DOMAIN) ? IN_DOMAIN : OUT_DOMAIN;
-        if (!(*tag & TAG_FOUND)) {
-            *tag |= TAG_FOUND;
-            lk->found[e][d]++;
-        }
-        if (lk->example[e][d][0] == '\0')
-            synth_pii_mask(e, v, lk->m[k].len, lk->example[e][d]);
-        if (ca->example[e][0] == '\0')
-            synth_pii_mask(e, v, lk->m[k].len, ca->example[e]);
+        uint32_t old = __atomic_fetch_or(tag, TAG_FOUND, __ATOMIC_RELAXED);
+        int d = (old & TAG_IN_DOMAIN) ? IN_DOMAIN : OUT_DOMAIN;
+        if (!(old & TAG_FOUND))
+            a->found[e][d]++;
+        if (ca->example[e][d][0] == '\0')
+            synth_pii_mask(e, v, a->m[k].len, ca->example[e][d]);
         if (!(seen[e] & (1u << d))) {
             seen[e] |= 1u << d;
-            lk->cells[e][d]++;
+            a->cells[e][d]++;
             ca->cells[e][d]++;
         }
     }
 }
 
+void synth_pii_leak_scan_output(synth_pii_leak *lk, size_t col, const char *cell, size_t len)
+{
+    if (col < lk->ncols)
+        scan_cell(lk, &lk->acc, &lk->cols[col], cell, len);
+}
+
+static void acc_add(scan_acc *to, const scan_acc *from)
+{
+    for (size_t e = 0; e < SYNTH_PII_ENTITY_COUNT; e++) {
+        to->out_values[e] += from->out_values[e];
+        for (int d = 0; d < 2; d++) {
+            to->found[e][d] += from->found[e][d];
+            to->cells[e][d] += from->cells[e][d];
+        }
+    }
+    to->cells_scanned += from->cells_scanned;
+}
+
 static double expected_chance(const synth_pii_leak *lk, size_t e)
 {
-    return (double)lk->out_values[e] * lk->inv_domain[e];
+    return (double)lk->acc.out_values[e] * lk->inv_domain[e];
 }
 
 /* Do in-domain hits of e count as chance? */
@@ -416,12 +439,13 @@ static int chance_possible(const synth_pii_leak *lk, size_t e)
 void synth_pii_leak_totals(const synth_pii_leak *lk, uint64_t *leaked_values, uint64_t *leaked_cells)
 {
     uint64_t v = 0, c = 0;
+    const scan_acc *a = &lk->acc;
     for (size_t e = 0; e < SYNTH_PII_ENTITY_COUNT; e++) {
-        v += lk->found[e][OUT_DOMAIN];
-        c += lk->cells[e][OUT_DOMAIN];
+        v += a->found[e][OUT_DOMAIN];
+        c += a->cells[e][OUT_DOMAIN];
         if (!chance_possible(lk, e)) {
-            v += lk->found[e][IN_DOMAIN];
-            c += lk->cells[e][IN_DOMAIN];
+            v += a->found[e][IN_DOMAIN];
+            c += a->cells[e][IN_DOMAIN];
         }
     }
     if (leaked_values != NULL)
@@ -436,8 +460,19 @@ static const char k_rule[] =
     "of the entity x sum of 1/domain size; when that is >= chance_threshold their hits are reported "
     "as chance_* (expected by chance, not leaks), otherwise they are leaks too";
 
+/* The entity's example: from the first column (in file order) with a leak, else with a chance hit. */
+static const char *entity_example(const synth_pii_leak *lk, size_t e)
+{
+    for (int d = 0; d < 2; d++)
+        for (size_t c = 0; c < lk->ncols; c++)
+            if (lk->cols[c].example[e][d][0] != '\0')
+                return lk->cols[c].example[e][d];
+    return NULL;
+}
+
 json_t *synth_pii_leak_report(const synth_pii_leak *lk)
 {
+    const scan_acc *a = &lk->acc;
     uint64_t lv = 0, lc = 0, cv = 0, cc = 0, src = 0;
     json_t *ents = json_array(), *cols = json_array(), *j = json_object();
     if (ents == NULL || cols == NULL || j == NULL)
@@ -445,19 +480,18 @@ json_t *synth_pii_leak_report(const synth_pii_leak *lk)
     for (size_t e = 0; e < SYNTH_PII_ENTITY_COUNT; e++) {
         uint64_t s = lk->src_values[e][0] + lk->src_values[e][1];
         src += s;
-        if (s == 0 && lk->out_values[e] == 0)
+        if (s == 0 && a->out_values[e] == 0)
             continue;
         int chance = chance_possible(lk, e);
-        uint64_t ev = lk->found[e][OUT_DOMAIN] + (chance ? 0 : lk->found[e][IN_DOMAIN]);
-        uint64_t ec = lk->cells[e][OUT_DOMAIN] + (chance ? 0 : lk->cells[e][IN_DOMAIN]);
-        uint64_t xv = chance ? lk->found[e][IN_DOMAIN] : 0, xc = chance ? lk->cells[e][IN_DOMAIN] : 0;
+        uint64_t ev = a->found[e][OUT_DOMAIN] + (chance ? 0 : a->found[e][IN_DOMAIN]);
+        uint64_t ec = a->cells[e][OUT_DOMAIN] + (chance ? 0 : a->cells[e][IN_DOMAIN]);
+        uint64_t xv = chance ? a->found[e][IN_DOMAIN] : 0, xc = chance ? a->cells[e][IN_DOMAIN] : 0;
         lv += ev, lc += ec, cv += xv, cc += xc;
-        const char *ex = lk->example[e][OUT_DOMAIN][0] ? lk->example[e][OUT_DOMAIN]
-                         : lk->example[e][IN_DOMAIN][0] ? lk->example[e][IN_DOMAIN] : NULL;
+        const char *ex = entity_example(lk, e);
         json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:b, s:I, s:I, s:I, s:I, s:s?}", "entity",
                               synth_pii_entity_name((synth_pii_entity)e), "source_values", (json_int_t)s,
                               "source_values_in_fake_domain", (json_int_t)lk->src_values[e][IN_DOMAIN],
-                              "output_values", (json_int_t)lk->out_values[e], "expected_chance_hits",
+                              "output_values", (json_int_t)a->out_values[e], "expected_chance_hits",
                               expected_chance(lk, e), "chance_possible", chance, "leaked_values", (json_int_t)ev,
                               "leaked_cells", (json_int_t)ec, "chance_values", (json_int_t)xv, "chance_cells",
                               (json_int_t)xc, "example", ex);
@@ -472,9 +506,10 @@ json_t *synth_pii_leak_report(const synth_pii_leak *lk)
             int chance = chance_possible(lk, e);
             uint64_t ec = ca->cells[e][OUT_DOMAIN] + (chance ? 0 : ca->cells[e][IN_DOMAIN]);
             uint64_t xc = chance ? ca->cells[e][IN_DOMAIN] : 0;
+            const char *ex = ca->example[e][OUT_DOMAIN][0] ? ca->example[e][OUT_DOMAIN] : ca->example[e][IN_DOMAIN];
             json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s}", "column", ca->name, "entity",
                                   synth_pii_entity_name((synth_pii_entity)e), "leaked_cells", (json_int_t)ec,
-                                  "chance_cells", (json_int_t)xc, "example", ca->example[e]);
+                                  "chance_cells", (json_int_t)xc, "example", ex);
             if (o == NULL || json_array_append_new(cols, o))
                 goto nomem;
         }
@@ -489,7 +524,7 @@ json_t *synth_pii_leak_report(const synth_pii_leak *lk)
         json_object_set_new(j, "source_values_dropped", json_integer((json_int_t)dropped)) ||
         json_object_set_new(j, "max_values", json_integer((json_int_t)lk->opt.max_values)) ||
         json_object_set_new(j, "complete", json_boolean(dropped == 0)) ||
-        json_object_set_new(j, "output_cells_scanned", json_integer((json_int_t)lk->cells_scanned)) ||
+        json_object_set_new(j, "output_cells_scanned", json_integer((json_int_t)a->cells_scanned)) ||
         json_object_set_new(j, "chance_threshold", json_real(lk->opt.chance_threshold)) ||
         json_object_set_new(j, "hash", json_string("SipHash-2-4, 64-bit, random key per run")) ||
         json_object_set_new(j, "rule", json_string(k_rule)))
@@ -535,6 +570,50 @@ static int source_pass(synth_pii_leak *lk, const char *path, const synth_csv_opt
     return rc < 0 ? rc : 0;
 }
 
+#define MAX_SCAN_THREADS 16
+
+typedef struct scan_job {
+    synth_pii_leak *lk;
+    const synth_csv_chunk *ch;
+    size_t first, step;   /* columns first, first + step, ... */
+    scan_acc acc;
+} scan_job;
+
+static void *scan_columns(void *arg)
+{
+    scan_job *j = arg;
+    for (size_t c = j->first; c < j->lk->ncols; c += j->step)
+        for (size_t r = 0; r < j->ch->nrows; r++) {
+            size_t len;
+            const char *cell = synth_csv_cell(j->ch, r, c, &len);
+            if (len > 0)
+                scan_cell(j->lk, &j->acc, &j->lk->cols[c], cell, len);
+        }
+    return NULL;
+}
+
+/* Scan one chunk with up to nthreads threads, each owning a fixed set of columns. */
+static void scan_chunk(synth_pii_leak *lk, const synth_csv_chunk *ch, scan_job *jobs, size_t nthreads)
+{
+    pthread_t tid[MAX_SCAN_THREADS];
+    int started[MAX_SCAN_THREADS] = {0};
+    for (size_t t = 0; t < nthreads; t++) {
+        jobs[t].lk = lk;
+        jobs[t].ch = ch;
+        jobs[t].first = t;
+        jobs[t].step = nthreads;
+        if (t > 0)
+            started[t] = pthread_create(&tid[t], NULL, scan_columns, &jobs[t]) == 0;
+    }
+    scan_columns(&jobs[0]);
+    for (size_t t = 1; t < nthreads; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            scan_columns(&jobs[t]);   /* no thread: do its columns here */
+    }
+}
+
 static int output_pass(synth_pii_leak *lk, const char *path, const synth_csv_options *csv, uint64_t *rows,
                        synth_err *err)
 {
@@ -552,18 +631,25 @@ static int output_pass(synth_pii_leak *lk, const char *path, const synth_csv_opt
         names[c] = synth_csv_reader_column_name(rd, c);
     rc = synth_pii_leak_set_output_columns(lk, ncols, names, err);
     synth_free(names);
+    size_t nthreads = lk->opt.threads > 0 ? (size_t)lk->opt.threads : (size_t)synth_cpu_count();
+    if (nthreads > ncols)
+        nthreads = ncols;
+    if (nthreads > MAX_SCAN_THREADS)
+        nthreads = MAX_SCAN_THREADS;
+    if (nthreads < 1)
+        nthreads = 1;
+    scan_job *jobs = rc == 0 ? synth_calloc(nthreads, sizeof *jobs) : NULL;
+    if (rc == 0 && jobs == NULL)
+        rc = synth_err_set(err, SYNTH_NOMEM, "out of memory");
     const synth_csv_chunk *ch = NULL;
     while (rc == 0 && (rc = synth_csv_reader_next(rd, &ch, err)) == 1) {
-        for (size_t c = 0; c < ncols; c++)
-            for (size_t r = 0; r < ch->nrows; r++) {
-                size_t len;
-                const char *cell = synth_csv_cell(ch, r, c, &len);
-                if (len > 0)
-                    synth_pii_leak_scan_output(lk, c, cell, len);
-            }
+        scan_chunk(lk, ch, jobs, nthreads);
         *rows += ch->nrows;
         rc = 0;
     }
+    for (size_t t = 0; jobs != NULL && t < nthreads; t++)
+        acc_add(&lk->acc, &jobs[t].acc);
+    synth_free(jobs);
     synth_csv_reader_free(rd);
     return rc < 0 ? rc : 0;
 }

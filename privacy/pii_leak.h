@@ -18,7 +18,9 @@
  * by chance" (with E_e) and are not leaks; below it a chance hit is negligible and every hit is a
  * leak.  Reports hold counts and masked examples only (synth_pii_mask).
  *
- * Not thread-safe per object; independent checks may run in parallel.  The caller owns every
+ * synth_pii_leak_check_csv scans the output with one thread per core, each owning a fixed set of
+ * columns (so counts and examples do not depend on the thread count).  The object API below is
+ * not thread-safe per object; independent checks may run in parallel.  The caller owns every
  * object and report it receives (_free, json_decref). */
 #ifndef SYNTH_PII_LEAK_H
 #define SYNTH_PII_LEAK_H
@@ -63,6 +65,7 @@ typedef struct synth_pii_leak_options {
     size_t max_values;          /* cap of the source value set (default SYNTH_PII_LEAK_MAX_VALUES) */
     const unsigned char *key;   /* SYNTH_PII_HASH_KEY_BYTES, or NULL = random per run (default) */
     double chance_threshold;    /* E_e at or above which in-domain hits count as chance (0.01) */
+    int threads;                /* synth_pii_leak_check_csv's output pass: 0 = all cores (default) */
 } synth_pii_leak_options;
 
 void synth_pii_leak_options_init(synth_pii_leak_options *opt);
