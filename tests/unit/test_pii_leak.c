@@ -9,7 +9,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "pii_leak.h"
@@ -260,6 +262,48 @@ static void test_leak_clean_and_cap(void **state)
     synth_pii_leak_free(NULL);
 }
 
+/* The CSV check gives the same report for any thread count (columns are owned by threads). */
+static void test_check_csv_threads(void **state)
+{
+    (void)state;
+    char src[] = "/tmp/synth-leak-src-XXXXXX", out[] = "/tmp/synth-leak-out-XXXXXX";
+    int fs = mkstemp(src), fo = mkstemp(out);
+    assert_true(fs >= 0 && fo >= 0);
+    FILE *f = fdopen(fs, "w");
+    fprintf(f, "name,email,ssn,notes\n");
+    for (int i = 0; i < 300; i++)
+        fprintf(f, "x%d,user%d@gmail.com,%03d-%02d-%04d,\"write to user%d@gmail.com, or 203.0.113.%d\"\n", i, i,
+                100 + i, 1 + i % 98, 1000 + i, i + 1, 1 + i % 250);
+    fclose(f);
+    f = fdopen(fo, "w");
+    fprintf(f, "name,email,ssn,notes\n");
+    for (int i = 0; i < 3000; i++)   /* every 7th row copies a source e-mail, every 11th an SSN */
+        fprintf(f, "y%d,%s%d@%s,%03d-%02d-%04d,text 203.0.113.%d\n", i, i % 7 ? "fake" : "user", i % 300,
+                i % 7 ? "example.com" : "gmail.com", i % 11 ? 700 : 100 + i % 300, i % 11 ? 5 : 1 + (i % 300) % 98,
+                i % 11 ? 5555 : 1000 + i % 300, 1 + i % 250);
+    fclose(f);
+    char *text[2];
+    for (int k = 0; k < 2; k++) {
+        synth_pii_leak_options opt;
+        synth_pii_leak_options_init(&opt);
+        opt.threads = k == 0 ? 1 : 3;
+        json_t *rep = NULL;
+        uint64_t leaked = 0;
+        synth_err err;
+        assert_int_equal(synth_pii_leak_check_csv(src, out, NULL, &opt, &rep, &leaked, &err), 0);
+        assert_true(leaked > 0);
+        assert_int_equal(json_integer_value(json_object_get(rep, "leaked_values")), (json_int_t)leaked);
+        assert_int_equal(json_integer_value(json_object_get(rep, "output_rows")), 3000);
+        text[k] = json_dumps(rep, JSON_SORT_KEYS | JSON_COMPACT);
+        json_decref(rep);
+    }
+    assert_string_equal(text[0], text[1]);
+    free(text[0]);
+    free(text[1]);
+    unlink(src);
+    unlink(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_fake_domains),
         cmocka_unit_test(test_leak_counts),
         cmocka_unit_test(test_leak_clean_and_cap),
+        cmocka_unit_test(test_check_csv_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
