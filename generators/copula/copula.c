@@ -1410,6 +1410,19 @@ static json_t *copula_describe(const synth_model *m)
             maxabs = fmax(maxabs, fabs(m->corr[i * d + k]));
     json_object_set_new(root, "max_abs_correlation", json_real(maxabs));
     json_object_set_new(root, "text_columns", json_integer((json_int_t)m->ntext));
+    /* PII tokens found in the text at fit, replaced by placeholders (never stored) */
+    json_t *tp = json_object();
+    for (size_t t = 0; tp != NULL && t < m->ntext; t++) {
+        json_t *o = json_object();
+        for (size_t e = 0; o != NULL && e < SYNTH_PII_ENTITY_COUNT; e++)
+            if (m->texts[t].pii_tokens[e] > 0)
+                json_object_set_new(o, synth_pii_entity_name((synth_pii_entity)e),
+                                    json_integer((json_int_t)m->texts[t].pii_tokens[e]));
+        if (o != NULL)
+            json_object_set_new(tp, m->schema->cols[m->texts[t].col].name, o);
+    }
+    if (tp != NULL)
+        json_object_set_new(root, "text_pii_tokens", tp);
     return root;
 }
 

@@ -137,6 +137,10 @@ PY
     local dump=$BATS_TEST_TMPDIR/model.txt
     strings -n 3 "$model" >"$dump"
     grep -q '<pii:email>' "$dump" || fail "no placeholder in the model"
+    # the PII tokens replaced at fit, per entity (fixture: e-mails in 2 of 6 ticket kinds of 400)
+    "$SYNTH" inspect "$model" --json >"$BATS_TEST_TMPDIR/i.json"
+    assert_eq "$(jnum "$BATS_TEST_TMPDIR/i.json" .parameters.text_pii_tokens.notes.email)" 134 "e-mails in notes"
+    assert_eq "$(jnum "$BATS_TEST_TMPDIR/i.json" .parameters.text_pii_tokens.notes.credit_card)" 66 "cards in notes"
     grep -o -E '[a-z]+\.[a-z]+[0-9]+@[a-z.]+' "$NOTES" | sort -u >"$BATS_TEST_TMPDIR/emails"
     grep -o -E '\([0-9]{3}\) [0-9]{3}-[0-9]{4}' "$NOTES" | sort -u >"$BATS_TEST_TMPDIR/phones"
     grep -o -E 'SSN [0-9-]{11}|card [0-9 ]{19}' "$NOTES" | sed 's/^[a-zA-Z]* //' | sort -u >"$BATS_TEST_TMPDIR/ids"
