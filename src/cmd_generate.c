@@ -309,7 +309,7 @@ static int run_generate(const cli_args *a)
     /* the same source was just checked for leaks: do not scan both files again */
     req.pii_leakage = leak_src == NULL || strcmp(leak_src, real) != 0;
     return synth__cli_validate("generate", &req, cli_get(a, "json"), cli_get(a, "html"), fail_under,
-                               cli_flag(a, "fail-on-leak") && leak_src == NULL, cli_flag(a, "quiet"));
+                               cli_flag(a, "fail-on-leak") && req.pii_leakage, cli_flag(a, "quiet"));
 }
 
 const cli_command synth_cmd_generate = {
