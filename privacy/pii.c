@@ -879,3 +879,137 @@ int synth_pii_ssn_ok(const char *s, size_t len)
         return 0;
     return 1;
 }
+
+/* ---------------------------------------------------------------------------------- chance */
+
+static int word_eq_ci(const char *w, size_t n, const char *ref)
+{
+    size_t k = 0;
+    for (; k < n && ref[k] != '\0'; k++)
+        if (to_upper(w[k]) != to_upper(ref[k]))
+            return 0;
+    return k == n && ref[k] == '\0';
+}
+
+static int in_list(const char *w, size_t n, const char *const *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (word_eq_ci(w, n, list[i]))
+            return 1;
+    return 0;
+}
+
+/* "First Last" or "Last, First" with both words from the fake lists. */
+static int fake_person_shape(const char *s, size_t len)
+{
+    const char *w[3];
+    size_t wl[3], nw = 0;
+    int comma = 0;
+    for (size_t i = 0; i < len;) {
+        while (i < len && (s[i] == ' ' || s[i] == ','))
+            comma |= s[i++] == ',';
+        size_t a = i;
+        while (i < len && s[i] != ' ' && s[i] != ',')
+            i++;
+        if (i > a) {
+            if (nw == 2)
+                return 0;
+            w[nw] = s + a;
+            wl[nw++] = i - a;
+        }
+    }
+    if (nw != 2)
+        return 0;
+    size_t f = comma ? 1 : 0, l = comma ? 0 : 1;
+    return in_list(w[f], wl[f], first_names, N_FIRST) && in_list(w[l], wl[l], last_names, N_LAST);
+}
+
+static int ends_with_ci(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return len >= n && word_eq_ci(s + len - n, n, suffix);
+}
+
+double synth_pii_fake_domain(synth_pii_entity e, const char *s, size_t len)
+{
+    char d[40];
+    size_t nd = 0;
+    for (size_t i = 0; i < len; i++)
+        if (is_digit(s[i]) && nd < sizeof d)
+            d[nd++] = s[i];
+    switch (e) {
+    case SYNTH_PII_EMAIL:   /* 2-3 of 48 syllables, optional second word and number: over 1e10 */
+        return ends_with_ci(s, len, "@example.com") || ends_with_ci(s, len, "@example.org") ||
+                       ends_with_ci(s, len, "@example.net")
+                   ? 1e10
+                   : 0;
+    case SYNTH_PII_URL:
+        return len >= 24 && word_eq_ci(s, 24, "https://www.example.com/") ? 1e10 : 0;
+    case SYNTH_PII_PHONE:   /* NANP: 712 area codes x 555-0100..0199; UK drama range: 1000 */
+        if (nd >= 10 && memcmp(d + nd - 10, "7700900", 7) == 0)
+            return 1000;
+        if (nd >= 7 && memcmp(d + nd - 7, "55501", 5) == 0)
+            return 712.0 * 100;
+        return 0;
+    case SYNTH_PII_SSN:     /* every rule-valid number: areas 1-899 but 666, groups 1-99, serials */
+        return nd == 9 ? 898.0 * 99 * 9999 : 0;
+    case SYNTH_PII_CARD: {  /* test BINs; 15-digit Amex has 8 free digits, the others >= 9 (16) */
+        static const char *const bins[] = {"411111", "424242", "555555", "222300", "378282", "601111"};
+        if (nd < 13)
+            return 0;
+        for (size_t i = 0; i < sizeof bins / sizeof bins[0]; i++)
+            if (memcmp(d, bins[i], 6) == 0)
+                return nd == 15 ? 1e8 : nd == 13 ? 1e6 : 1e9;
+        return 0;
+    }
+    case SYNTH_PII_IBAN: {  /* the countries fakes use; random BBAN digits: >= 1e10 each */
+        size_t i = 0;
+        while (i < len && s[i] == ' ')
+            i++;
+        if (len - i < 2)
+            return 0;
+        for (size_t k = 0; k < N_IBAN_COUNTRIES; k++)
+            if (to_upper(s[i]) == iban_countries[k].cc[0] && to_upper(s[i + 1]) == iban_countries[k].cc[1])
+                return 1e10;
+        return 0;
+    }
+    case SYNTH_PII_IPV4: {  /* 3 documentation /24 nets, hosts 1-254 */
+        static const char *const nets[] = {"192.0.2.", "198.51.100.", "203.0.113."};
+        for (size_t i = 0; i < 3; i++) {
+            size_t n = strlen(nets[i]);
+            if (len > n && memcmp(s, nets[i], n) == 0)
+                return 3.0 * 254;
+        }
+        return 0;
+    }
+    case SYNTH_PII_IPV6:    /* 2001:db8: + six random non-zero groups */
+        return len >= 9 && word_eq_ci(s, 9, "2001:db8:") ? 7.9e28 : 0;
+    case SYNTH_PII_MAC: {   /* locally administered unicast: 46 random bits */
+        int c = len >= 2 ? to_upper(s[1]) : 0;
+        return c == '2' || c == '6' || c == 'A' || c == 'E' ? 7.0e13 : 0;
+    }
+    case SYNTH_PII_DATE_OF_BIRTH:   /* one day of 1940-01-01..2005-12-31 */
+        return 24106;
+    case SYNTH_PII_PERSON:
+        return fake_person_shape(s, len) ? (double)(N_FIRST * N_LAST) : 0;
+    case SYNTH_PII_POSTAL_CODE: {
+        int letters = 0;
+        for (size_t i = 0; i < len; i++)
+            letters |= is_upper(to_upper(s[i])) && !is_digit(s[i]);
+        if (letters)   /* UK: the smallest of 6 equally likely formats, A9 9AA: 6 x 207 x 4000 */
+            return 6.0 * 207 * 4000;
+        if (nd == 5 || nd == 9) {
+            unsigned v = 0;
+            for (size_t i = 0; i < 5; i++)
+                v = v * 10 + (unsigned)(d[i] - '0');
+            if (v < 501 || v > 99950)
+                return 0;
+            return nd == 5 ? 99450.0 : 99450.0 * 9999;
+        }
+        return 0;
+    }
+    case SYNTH_PII_ENTITY_COUNT:
+    default:
+        return 0;
+    }
+}

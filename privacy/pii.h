@@ -48,6 +48,15 @@ int synth_pii_entity_parse(const char *name, synth_pii_entity *e);
 size_t synth_pii_fake(synth_pii_entity e, uint64_t seed, uint64_t row, uint32_t stream, const char *like,
                       char *buf);
 
+/* Chance collisions.  How many distinct values synth_pii_fake can write for entity e in the
+ * layout of s[0..len): returns that domain size D (so a fresh fake equals s with probability at
+ * most 1/D), or 0 when no fake of e can ever equal s (a phone outside 555-01xx and 07700 900xxx, a
+ * card outside the test BINs, an e-mail outside example.com/.org/.net, a name not made of the fake
+ * lists' words, an IPv4 outside the documentation ranges, ...).  Used by the leakage check to tell
+ * a source value copied into the output from one a fake hit by chance.  Comparison ignores case
+ * and, for digit formats, punctuation.  Can't fail. */
+double synth_pii_fake_domain(synth_pii_entity e, const char *s, size_t len);
+
 /* Validators (shared by the detector, the masking operators and the tests).  Each returns 1 when
  * the text passes, 0 otherwise; they never read past len/n and need no NUL.
  * synth_pii_luhn_ok: at least 2 digits whose Luhn checksum is 0; spaces and dashes between digits

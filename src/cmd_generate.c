@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "anonymize.h"
 #include "check.h"
+#include "pii_leak.h"
 #include "cmd_privacy.h"
 #include "validate.h"
 
@@ -38,6 +39,8 @@ static const cli_option generate_options[] = {
     {"json", 0, "FILE", 0, "with --validate-against: write the JSON report"},
     {"html", 0, "FILE", 0, "with --validate-against: write the HTML report"},
     {"fail-under", 0, "SCORE", 0, "with --validate-against: exit 10 when overall quality < SCORE"},
+    {"leak-check", 0, "SOURCE.csv", 0, "after writing, look for PII values of SOURCE.csv in the output"},
+    {"fail-on-leak", 0, NULL, 0, "with --leak-check or --validate-against: exit 10 when a PII value leaked"},
     {"qi", 0, "COLS", 0, "check the output's k-anonymity over these quasi-identifiers (see privacy check)"},
     {"sensitive", 0, "COLS", 0, "with --qi: sensitive columns for --l and --t"},
     {"k", 0, "K", 0, "with --qi: required k (exit 10 when not met, unless --enforce)"},
@@ -102,8 +105,36 @@ static int privacy_after_generate(const cli_args *a, const char *path, char deli
 }
 
 int synth__cli_validate(const char *cmd, const synth_validate_request *req, const char *json_path,
-                        const char *html_path, double fail_under, int quiet);
+                        const char *html_path, double fail_under, int fail_on_leak, int quiet);
 int synth__cli_parse_score(const char *text, double *out, synth_err *err);
+void synth__cli_print_leakage(const json_t *leak, FILE *out);
+
+/* --leak-check SOURCE.csv: look for the source's PII values in the file just written. */
+static int leak_check_after_generate(const cli_args *a, const char *source, const char *path, char delimiter)
+{
+    synth_err err;
+    synth_err_clear(&err);
+    synth_csv_options csv;
+    synth_csv_options_init(&csv);
+    csv.delimiter = delimiter;
+    synth_pii_leak_options lo;
+    synth_pii_leak_options_init(&lo);
+    json_t *report = NULL;
+    uint64_t leaked = 0;
+    int rc = synth_pii_leak_check_csv(source, path, &csv, &lo, &report, &leaked, &err);
+    if (rc)
+        return cli_report("generate", &err);
+    if (!cli_flag(a, "quiet"))
+        synth__cli_print_leakage(report, stderr);
+    double cells = json_number_value(json_object_get(report, "leaked_cells"));
+    json_decref(report);
+    if (leaked > 0 && cli_flag(a, "fail-on-leak")) {
+        synth_err_set(&err, SYNTH_GATE, "%llu PII values of %s appear in %s (%.0f cells; --fail-on-leak)",
+                      (unsigned long long)leaked, source, path, cells);
+        return cli_report("generate", &err);
+    }
+    return 0;
+}
 
 static double now_seconds(void)
 {
@@ -194,6 +225,16 @@ static int run_generate(const cli_args *a)
         return cli_usage_error(&synth_cmd_generate, "--holdout, --target, --json, --html and --fail-under need "
                                                     "--validate-against REAL.csv");
     }
+    const char *leak_src = cli_get(a, "leak-check");
+    if (cli_flag(a, "fail-on-leak") && leak_src == NULL && real == NULL) {
+        synth_loaded_model_free(lm);
+        return cli_usage_error(&synth_cmd_generate, "--fail-on-leak needs --leak-check SOURCE.csv or "
+                                                    "--validate-against REAL.csv");
+    }
+    if (leak_src != NULL && (strcmp(path, "-") == 0 || eo.gzip_level >= 0)) {
+        synth_loaded_model_free(lm);
+        return cli_usage_error(&synth_cmd_generate, "--leak-check needs a plain CSV output file (-o FILE.csv)");
+    }
     int privacy = cli_get(a, "qi") != NULL;
     if (!privacy && (cli_get(a, "k") || cli_get(a, "l") || cli_get(a, "t") || cli_get(a, "sensitive") ||
                      cli_flag(a, "enforce") || cli_get(a, "hierarchy") || cli_get(a, "max-suppression"))) {
@@ -250,6 +291,11 @@ static int run_generate(const cli_args *a)
         if (prc != 0)
             return prc;
     }
+    if (leak_src != NULL) {
+        int lrc = leak_check_after_generate(a, leak_src, path, eo.delimiter);
+        if (lrc != 0)
+            return lrc;
+    }
     if (real == NULL)
         return 0;
     synth_validate_request req;
@@ -260,8 +306,10 @@ static int run_generate(const cli_args *a)
     req.target = cli_get(a, "target");
     req.csv.delimiter = eo.delimiter;
     req.progress = pm;
+    /* the same source was just checked for leaks: do not scan both files again */
+    req.pii_leakage = leak_src == NULL || strcmp(leak_src, real) != 0;
     return synth__cli_validate("generate", &req, cli_get(a, "json"), cli_get(a, "html"), fail_under,
-                               cli_flag(a, "quiet"));
+                               cli_flag(a, "fail-on-leak") && req.pii_leakage, cli_flag(a, "quiet"));
 }
 
 const cli_command synth_cmd_generate = {

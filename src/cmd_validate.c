@@ -11,6 +11,8 @@
 #include "report_html.h"
 #include "validate.h"
 
+void synth__cli_print_leakage(const json_t *leak, FILE *out);
+
 static const cli_option validate_options[] = {
     {"real", 'r', "FILE", 0, "the real (training) CSV file (required)"},
     {"synthetic", 's', "FILE", 0, "the synthetic CSV file (required)"},
@@ -19,6 +21,8 @@ static const cli_option validate_options[] = {
     {"json", 'j', "FILE", 0, "write the full report as JSON"},
     {"html", 0, "FILE", 0, "write a self-contained HTML report"},
     {"fail-under", 0, "SCORE", 0, "exit 10 when the overall quality score is below SCORE (0..1)"},
+    {"fail-on-leak", 0, NULL, 0, "exit 10 when a PII value of the real file appears in the synthetic one"},
+    {"no-leak-check", 0, NULL, 0, "skip the PII leakage check (one more pass over both files)"},
     {"max-rows", 0, "N", 0, "rows per file sampled for utility and privacy risk (default 100000)"},
     {"seed", 0, "N", 0, "seed for those samples (default 0)"},
     {"delimiter", 'd', "CHAR", 0, "field delimiter of the inputs (default ',')"},
@@ -95,13 +99,46 @@ static void print_summary(const json_t *doc, FILE *out)
         if (json_is_true(json_object_get(priv, "sampled")))
             fprintf(out, "    (computed on samples; see rows_used in the JSON report)\n");
     }
+    const json_t *leak = json_object_get(doc, "pii_leakage");
+    if (json_is_object(leak))
+        synth__cli_print_leakage(leak, out);
+}
+
+/* The leakage section of a summary: totals, then one line per entity with hits (masked examples). */
+void synth__cli_print_leakage(const json_t *leak, FILE *out)
+{
+    double lv = number_at(leak, "leaked_values", NULL), lc = number_at(leak, "leaked_cells", NULL);
+    fprintf(out, "\n  PII leakage (source values found in the output)\n");
+    fprintf(out, "    leaked source values            %.0f in %.0f cells%s\n", lv, lc,
+            lv > 0 ? "   LEAK" : "");
+    fprintf(out, "    equal by chance (small domains) %.0f in %.0f cells\n", number_at(leak, "chance_values", NULL),
+            number_at(leak, "chance_cells", NULL));
+    const json_t *ents = json_object_get(leak, "entities");
+    for (size_t i = 0; i < json_array_size(ents); i++) {
+        const json_t *e = json_array_get(ents, i);
+        double v = number_at(e, "leaked_values", NULL), cv = number_at(e, "chance_values", NULL);
+        if (v == 0 && cv == 0)
+            continue;
+        const char *ex = json_string_value(json_object_get(e, "example"));
+        if (v > 0)
+            fprintf(out, "    %-16s leaked %.0f values in %.0f cells, e.g. %s\n",
+                    json_string_value(json_object_get(e, "entity")), v, number_at(e, "leaked_cells", NULL),
+                    ex ? ex : "-");
+        else
+            fprintf(out, "    %-16s %.0f values by chance (expected %.2g hits)\n",
+                    json_string_value(json_object_get(e, "entity")), cv,
+                    number_at(e, "expected_chance_hits", NULL));
+    }
+    if (json_is_false(json_object_get(leak, "complete")))
+        fprintf(out, "    (source PII set full: %.0f values not checked, see max_values)\n",
+                number_at(leak, "source_values_dropped", NULL));
 }
 
 int synth__cli_validate(const char *cmd, const synth_validate_request *req, const char *json_path,
-                        const char *html_path, double fail_under, int quiet);
+                        const char *html_path, double fail_under, int fail_on_leak, int quiet);
 
 int synth__cli_validate(const char *cmd, const synth_validate_request *req, const char *json_path,
-                        const char *html_path, double fail_under, int quiet)
+                        const char *html_path, double fail_under, int fail_on_leak, int quiet)
 {
     synth_err err;
     synth_err_clear(&err);
@@ -124,7 +161,14 @@ int synth__cli_validate(const char *cmd, const synth_validate_request *req, cons
             fprintf(out, "%s  HTML report: %s\n", json_path ? "" : "\n", html_path);
     }
     double overall = number_at(json_object_get(doc, "fidelity"), "overall", NULL);
+    double leaked = number_at(json_object_get(doc, "pii_leakage"), "leaked_values", NULL);
+    double leaked_cells = number_at(json_object_get(doc, "pii_leakage"), "leaked_cells", NULL);
     json_decref(doc);
+    if (fail_on_leak && leaked > 0) {
+        synth_err_set(&err, SYNTH_GATE, "%.0f PII values of %s appear in %s (%.0f cells; --fail-on-leak)", leaked,
+                      req->real_path, req->synthetic_path, leaked_cells);
+        return cli_report(cmd, &err);
+    }
     if (!isnan(fail_under) && !(overall >= fail_under)) {
         synth_err_set(&err, SYNTH_GATE, "overall quality %.4f is below --fail-under %.4f", overall, fail_under);
         return cli_report(cmd, &err);
@@ -174,10 +218,13 @@ static int run_validate(const cli_args *a)
         rc = cli_parse_delimiter(v, &req.csv.delimiter, &err);
     if (rc == 0)
         rc = cli_parse_progress(a, &req.progress, &err);
+    if (rc == 0 && cli_flag(a, "no-leak-check") && cli_flag(a, "fail-on-leak"))
+        rc = synth_err_set(&err, SYNTH_USAGE, "--fail-on-leak needs the leakage check (drop --no-leak-check)");
     if (rc)
         return cli_report("validate", &err);
+    req.pii_leakage = !cli_flag(a, "no-leak-check");
     return synth__cli_validate("validate", &req, cli_get(a, "json"), cli_get(a, "html"), fail_under,
-                               cli_flag(a, "quiet"));
+                               cli_flag(a, "fail-on-leak"), cli_flag(a, "quiet"));
 }
 
 const cli_command synth_cmd_validate = {
@@ -192,7 +239,10 @@ const cli_command synth_cmd_validate = {
         "columns in 10 bins), overall = their mean.  Both files are streamed in bounded memory.\n"
         "Utility (--target, --holdout): the same model trained on real and on synthetic rows, tested\n"
         "on the holdout.  Privacy risk: distance to the closest training (and holdout) record,\n"
-        "exact copies, and a distance-based membership-inference attack.  Prints a summary table;\n"
+        "exact copies, and a distance-based membership-inference attack.  PII leakage: every PII\n"
+        "value of the real file (whole cells and inside free text) is looked for in the synthetic\n"
+        "one; values a fake can equal by chance (small domains) are reported apart; --fail-on-leak\n"
+        "exits 10 on a leak.  Prints a summary table;\n"
         "--json and --html write the full report (see validation/REPORT.md).",
     .options = validate_options,
     .min_args = 0,

@@ -1463,6 +1463,91 @@ static int dcr_series(hb *b, const json_t *d, hseries *s, const char *name, cons
     return 1;
 }
 
+/* The PII leakage check (privacy/pii_leak.h): totals, then per entity and per column, masked
+ * examples only (the report never holds a raw value). */
+static void leakage_section(hb *b, const json_t *lk)
+{
+    if (!json_is_object(lk))
+        return;
+    double lv = jnum_or(jget(lk, "leaked_values"), NAN);
+    hb_puts(b, "<section id=\"pii-leakage\"><h2>PII leakage</h2>\n<p class=\"lead\">Personal values of "
+               "the real file (e-mails, phones, SSNs, cards, names...: whole cells and inside free text) "
+               "looked for in the synthetic file. Values a fresh fake can equal by chance (small domains "
+               "such as dates of birth or documentation IP addresses) are counted apart.</p>\n");
+    hb_puts(b, "<div class=\"cards\">\n<div class=\"card kpi\"><div class=\"label\">Leaked source "
+               "values</div><div class=\"value\">");
+    hb_count(b, jget(lk, "leaked_values"));
+    hb_puts(b, "</div><div class=\"hint\">");
+    if (lv == 0)
+        hb_puts(b, "No PII value of the real file appears in the synthetic file.");
+    else {
+        hb_count(b, jget(lk, "leaked_cells"));
+        hb_puts(b, " synthetic cells hold a real PII value.");
+    }
+    hb_puts(b, "</div></div>\n<div class=\"card kpi\"><div class=\"label\">Equal by chance</div>"
+               "<div class=\"value\">");
+    hb_count(b, jget(lk, "chance_values"));
+    hb_puts(b, "</div><div class=\"hint\">Source values a fake hit by chance (not leaks).</div></div>\n"
+               "<div class=\"card kpi\"><div class=\"label\">Source PII values checked</div>"
+               "<div class=\"value\">");
+    hb_count(b, jget(lk, "source_values"));
+    hb_puts(b, "</div><div class=\"hint\">");
+    hb_puts(b, json_is_false(jget(lk, "complete")) ? "The value set was full: some values were not checked."
+                                                    : "Every source PII value was checked.");
+    hb_puts(b, "</div></div>\n</div>\n<div class=\"card\" style=\"margin-top:16px\"><table><thead><tr>"
+               "<th>Entity</th><th class=\"num\">Source values</th><th class=\"num\">Expected chance "
+               "hits</th><th class=\"num\">Leaked values</th><th class=\"num\">Leaked cells</th>"
+               "<th class=\"num\">Chance values</th><th>Example (masked)</th></tr></thead><tbody>\n");
+    const json_t *ents = jget(lk, "entities");
+    for (size_t i = 0; i < jsize(ents); i++) {
+        const json_t *e = json_array_get(ents, i);
+        hb_puts(b, "<tr><td>");
+        hb_esc(b, jstr(jget(e, "entity")) ? jstr(jget(e, "entity")) : "?", 40);
+        hb_puts(b, "</td><td class=\"num\">");
+        hb_count(b, jget(e, "source_values"));
+        hb_puts(b, "</td><td class=\"num\">");
+        hb_printf(b, "%.3g", jnum_or(jget(e, "expected_chance_hits"), 0));
+        hb_puts(b, "</td><td class=\"num\">");
+        hb_count(b, jget(e, "leaked_values"));
+        hb_puts(b, "</td><td class=\"num\">");
+        hb_count(b, jget(e, "leaked_cells"));
+        hb_puts(b, "</td><td class=\"num\">");
+        hb_count(b, jget(e, "chance_values"));
+        hb_puts(b, "</td><td><code>");
+        hb_esc(b, jstr(jget(e, "example")) ? jstr(jget(e, "example")) : "", 64);
+        hb_puts(b, "</code></td></tr>\n");
+    }
+    hb_puts(b, "</tbody></table>\n");
+    const json_t *cols = jget(lk, "columns");
+    if (jsize(cols) > 0) {
+        hb_puts(b, "<table style=\"margin-top:14px\"><thead><tr><th>Synthetic column</th><th>Entity</th>"
+                   "<th class=\"num\">Leaked cells</th><th class=\"num\">Chance cells</th><th>Example "
+                   "(masked)</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < jsize(cols); i++) {
+            const json_t *c = json_array_get(cols, i);
+            hb_puts(b, "<tr><td>");
+            hb_esc(b, jstr(jget(c, "column")) ? jstr(jget(c, "column")) : "?", 60);
+            hb_puts(b, "</td><td>");
+            hb_esc(b, jstr(jget(c, "entity")) ? jstr(jget(c, "entity")) : "?", 40);
+            hb_puts(b, "</td><td class=\"num\">");
+            hb_count(b, jget(c, "leaked_cells"));
+            hb_puts(b, "</td><td class=\"num\">");
+            hb_count(b, jget(c, "chance_cells"));
+            hb_puts(b, "</td><td><code>");
+            hb_esc(b, jstr(jget(c, "example")) ? jstr(jget(c, "example")) : "", 64);
+            hb_puts(b, "</code></td></tr>\n");
+        }
+        hb_puts(b, "</tbody></table>\n");
+    }
+    const char *rule = jstr(jget(lk, "rule"));
+    if (rule != NULL) {
+        hb_puts(b, "<p class=\"muted small\">Rule: ");
+        hb_esc(b, rule, 600);
+        hb_puts(b, "</p>\n");
+    }
+    hb_puts(b, "</div>\n</section>\n");
+}
+
 static void privacy_section(hb *b, const json_t *priv)
 {
     hb_puts(b, "<section id=\"privacy\"><h2>Privacy risk</h2>\n<p class=\"lead\">Whether the "
@@ -1663,6 +1748,7 @@ static void render(hb *b, const json_t *r)
     overview(b, r);
     fidelity_section(b, jget(r, "fidelity"));
     privacy_section(b, jget(r, "privacy"));
+    leakage_section(b, jget(r, "pii_leakage"));
     utility_section(b, jget(r, "utility"));
     page_foot(b, r);
 }

@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "fidelity.h"
 #include "infer.h"
+#include "pii_leak.h"
 #include "risk.h"
 #include "schema.h"
 #include "utility.h"
@@ -17,6 +18,7 @@ void synth_validate_request_init(synth_validate_request *req)
     synth_csv_options_init(&req->csv);
     req->max_rows = 100000;
     req->progress = SYNTH_PROGRESS_AUTO;
+    req->pii_leakage = 1;
 }
 
 static json_t *input_json(const char *path, uint64_t rows)
@@ -59,7 +61,7 @@ int synth_validate(const synth_validate_request *req, json_t **report, synth_err
         return synth_err_set(err, SYNTH_USAGE, "--target needs --holdout: utility is measured on held-out real rows");
     synth_schema *schema = NULL;
     synth_vtable *real = NULL, *syn = NULL, *hold = NULL;
-    json_t *fid = NULL, *util = NULL, *priv = NULL, *doc = NULL;
+    json_t *fid = NULL, *util = NULL, *priv = NULL, *doc = NULL, *leak = NULL;
     synth_infer_options io;
     synth_infer_options_init(&io);
     io.csv = req->csv;
@@ -87,6 +89,12 @@ int synth_validate(const synth_validate_request *req, json_t **report, synth_err
         goto done;
     if ((rc = privacy_part(schema, real, syn, hold, req, &priv, err)))
         goto done;
+    if (req->pii_leakage) {
+        synth_pii_leak_options lo;
+        synth_pii_leak_options_init(&lo);
+        if ((rc = synth_pii_leak_check_csv(req->real_path, req->synthetic_path, &req->csv, &lo, &leak, NULL, err)))
+            goto done;
+    }
     json_object_set_new(priv, "encoding",
                         json_string("numeric columns min-max scaled to [0,1] on the real data (clamped), "
                                     "categorical columns one-hot (plus 'other' and null slots), id and text "
@@ -96,12 +104,17 @@ int synth_validate(const synth_validate_request *req, json_t **report, synth_err
                     input_json(req->synthetic_path, syn->rows_seen), "holdout",
                     hold ? input_json(req->holdout_path, hold->rows_seen) : json_null(), "fidelity", fid,
                     "utility", util ? util : json_null(), "privacy", priv);
+    if (doc != NULL && leak != NULL && json_object_set(doc, "pii_leakage", leak)) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (doc == NULL)
         rc = synth_err_set(err, SYNTH_NOMEM, "out of memory building the report");
 done:
     json_decref(fid);
     json_decref(util);
     json_decref(priv);
+    json_decref(leak);
     synth_vtable_free(real);
     synth_vtable_free(syn);
     synth_vtable_free(hold);

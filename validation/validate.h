@@ -3,7 +3,8 @@
  *
  * The real file's schema is inferred once and used to read the synthetic and holdout files.
  * Fidelity streams both files whole (bounded memory); utility and risk work on uniform samples
- * of at most max_rows rows per file, and the report says when sampling happened.  The caller owns
+ * of at most max_rows rows per file, and the report says when sampling happened.  The PII leakage
+ * check (privacy/pii_leak.h) streams both files once more and adds "pii_leakage".  The caller owns
  * the returned report (json_decref).  Thread-safe between independent calls. */
 #ifndef SYNTH_VALIDATE_H
 #define SYNTH_VALIDATE_H
@@ -24,6 +25,7 @@ typedef struct synth_validate_request {
     size_t max_rows;            /* per file, for utility and risk (default 100000) */
     uint64_t seed;              /* for the samples */
     synth_progress_mode progress;
+    int pii_leakage;            /* 1 (default): add the "pii_leakage" section (privacy/pii_leak.h) */
 } synth_validate_request;
 
 void synth_validate_request_init(synth_validate_request *req);

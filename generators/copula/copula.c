@@ -21,7 +21,11 @@
  *  5. R is repaired to the nearest positive-definite correlation matrix (eigenvalue clipping,
  *     unit diagonal) and factored with Cholesky (LAPACK from OpenBLAS).
  * Id columns get fresh unique ids; text columns are independent bags of frequent words (a word
- * seen once in training is never emitted) with the training distribution of word counts.
+ * seen once in training is never emitted) with the training distribution of word counts.  PII
+ * inside text (e-mails, phones, SSNs, cards, names..., found by privacy/pii_detect.h) is never
+ * learned: at fit each match becomes a placeholder word "<pii:ENTITY>" counted like any word (so
+ * its rate follows the source), and sampling writes a fresh format-valid fake (synth_pii_fake,
+ * stream 0x6000 + 256 x text column + word position) in its place.
  * The model is immutable after fit/load; sampling is thread-safe. */
 #include "copula/copula.h"
 
@@ -35,11 +39,15 @@
 
 #include "alloc.h"
 #include "copula/marginal.h"
+#include "pii.h"
+#include "pii_detect.h"
 #include "rng.h"
 
 #define MAX_TEXT_WORDS 5000
 #define MAX_TEXT_LEN_WORDS 200
 #define TEXT_STREAM_BASE (SYNTH_STREAM_GENERATOR + 1)
+#define TEXT_PII_STREAM_BASE 0x6000u   /* + 256 x text column + word position (PII columns use 0x5000 + c) */
+#define PII_PLACEHOLDER "<pii:"
 
 /* A lookup grid over latent x that jumps close to the answer of "first threshold above x", so
  * sampling does a step or two of linear scan instead of a branchy binary search. */
@@ -71,6 +79,8 @@ typedef struct text_model {
     size_t nwords;
     char **words;
     double *word_cum;
+    signed char *word_pii;     /* per word: the entity of a "<pii:...>" placeholder, or -1 */
+    uint64_t pii_tokens[SYNTH_PII_ENTITY_COUNT];   /* fit: PII matches replaced, per entity */
     synth_marginal lengths;    /* discrete distribution of word counts */
 } text_model;
 
@@ -148,6 +158,7 @@ static void model_free(synth_model *m)
             synth_free(tm->words[i]);
         synth_free(tm->words);
         synth_free(tm->word_cum);
+        synth_free(tm->word_pii);
         synth__marginal_release(&tm->lengths);
     }
     synth_free(m->dims);
@@ -671,20 +682,66 @@ static int cmp_word(const void *a, const void *b)
     return strcmp(((const word_count *)a)->word, ((const word_count *)b)->word);
 }
 
+/* The entity of a placeholder word "<pii:email>", or -1 for any other word. */
+static int placeholder_entity(const char *w)
+{
+    size_t pl = sizeof PII_PLACEHOLDER - 1, n = strlen(w);
+    if (n <= pl + 1 || memcmp(w, PII_PLACEHOLDER, pl) != 0 || w[n - 1] != '>' || n - pl - 1 >= 32)
+        return -1;
+    char name[32];
+    memcpy(name, w + pl, n - pl - 1);
+    name[n - pl - 1] = '\0';
+    synth_pii_entity e;
+    return synth_pii_entity_parse(name, &e) == 0 ? (int)e : -1;
+}
+
+/* Placeholders first (they are kept whatever their count), then by count. */
 static int cmp_word_count(const void *a, const void *b)
 {
     const word_count *x = a, *y = b;
+    int px = placeholder_entity(x->word) >= 0, py = placeholder_entity(y->word) >= 0;
+    if (px != py)
+        return py - px;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     return strcmp(x->word, y->word);
 }
 
-static int fit_text(synth_model *m, text_model *tm, const synth_sample_table *t)
+#define TEXT_PII_MATCHES 64
+
+/* Copy s[0..len) into out (cap bytes) with every PII match replaced by " <pii:ENTITY> "; counts the
+ * matches per entity.  Returns the new length, or (size_t)-1 when out is too small. */
+static size_t replace_pii(const char *s, size_t len, const char *column, const synth_pii_names *names,
+                          text_model *tm, char *out, size_t cap)
+{
+    synth_pii_match mt[TEXT_PII_MATCHES];
+    size_t nm = synth_pii_find_ex(s, len, column, names, mt, TEXT_PII_MATCHES);
+    size_t n = 0, at = 0;
+    for (size_t k = 0; k <= nm; k++) {
+        size_t end = k < nm ? mt[k].start : len;
+        if (end < at || n + (end - at) + 48 > cap)
+            return (size_t)-1;
+        memcpy(out + n, s + at, end - at);
+        n += end - at;
+        if (k == nm)
+            break;
+        int w = snprintf(out + n, cap - n, " %s%s> ", PII_PLACEHOLDER, synth_pii_entity_name(mt[k].entity));
+        if (w < 0 || (size_t)w >= cap - n)
+            return (size_t)-1;
+        n += (size_t)w;
+        tm->pii_tokens[mt[k].entity]++;
+        at = mt[k].start + mt[k].len;
+    }
+    return n;
+}
+
+static int fit_text(synth_model *m, text_model *tm, const synth_sample_table *t, const synth_pii_names *names)
 {
     size_t cap = 1024, nw = 0;
     word_count *all = synth_malloc(cap * sizeof *all);
     double *lens = synth_malloc((t->nrows + 1) * sizeof *lens);
-    size_t nlen = 0, nulls = 0;
+    size_t nlen = 0, nulls = 0, clean_cap = 0;
+    char *clean = NULL;
     int rc = SYNTH_NOMEM;
     if (all == NULL || lens == NULL)
         goto done;
@@ -695,6 +752,20 @@ static int fit_text(synth_model *m, text_model *tm, const synth_sample_table *t)
             nulls++;
             continue;
         }
+        /* PII never enters the bag of words: each match becomes a placeholder word */
+        size_t need = len * 2 + 64 * TEXT_PII_MATCHES;
+        if (need > clean_cap) {
+            char *nc = synth_realloc(clean, need);
+            if (nc == NULL)
+                goto done;
+            clean = nc;
+            clean_cap = need;
+        }
+        size_t cl = replace_pii(s, len, m->schema->cols[tm->col].name, names, tm, clean, clean_cap);
+        if (cl == (size_t)-1)
+            goto done;
+        s = clean;
+        len = cl;
         size_t words = 0;
         for (size_t i = 0; i < len;) {
             while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
@@ -733,11 +804,12 @@ static int fit_text(synth_model *m, text_model *tm, const synth_sample_table *t)
     nw = u;
     qsort(all, nw, sizeof *all, cmp_word_count);
     size_t keep = 0;
-    while (keep < nw && keep < MAX_TEXT_WORDS && all[keep].count >= 2)
+    while (keep < nw && keep < MAX_TEXT_WORDS && (all[keep].count >= 2 || placeholder_entity(all[keep].word) >= 0))
         keep++;
     tm->words = synth_calloc(keep ? keep : 1, sizeof *tm->words);
     tm->word_cum = synth_malloc((keep ? keep : 1) * sizeof *tm->word_cum);
-    if (tm->words == NULL || tm->word_cum == NULL)
+    tm->word_pii = synth_malloc(keep ? keep : 1);
+    if (tm->words == NULL || tm->word_cum == NULL || tm->word_pii == NULL)
         goto done;
     double total = 0;
     for (size_t i = 0; i < keep; i++)
@@ -745,6 +817,7 @@ static int fit_text(synth_model *m, text_model *tm, const synth_sample_table *t)
     double acc = 0;
     for (size_t i = 0; i < keep; i++) {
         tm->words[i] = all[i].word;
+        tm->word_pii[i] = (signed char)placeholder_entity(all[i].word);
         all[i].word = NULL;
         acc += (double)all[i].count;
         tm->word_cum[i] = acc / total;
@@ -759,6 +832,7 @@ done:
         synth_free(all[i].word);
     synth_free(all);
     synth_free(lens);
+    synth_free(clean);
     return rc;
 }
 
@@ -843,9 +917,17 @@ static int copula_fit(const synth_schema *schema, const synth_sample_table *t,
         if ((rc = repair_correlation(m->corr, d)) != 0 || (rc = cholesky(m->corr, m->chol, d)) != 0)
             goto linalg;
     }
-    for (size_t i = 0; i < m->ntext; i++)
-        if (fit_text(m, &m->texts[i], t))
-            goto nomem;
+    if (m->ntext > 0) {
+        synth_pii_names *names = NULL;
+        if ((rc = synth_pii_names_load_default(&names, NULL, 0, err)))
+            goto fail;
+        for (size_t i = 0; i < m->ntext; i++)
+            if (fit_text(m, &m->texts[i], t, names)) {
+                synth_pii_names_free(names);
+                goto nomem;
+            }
+        synth_pii_names_free(names);
+    }
     if (prepare_categorical_grids(m))
         goto nomem;
     fit_state_release(&fs);
@@ -885,7 +967,7 @@ static int sample_text(const synth_model *m, const text_model *tm, size_t ti, ui
     size_t n = 0;
     for (size_t w = 0; w < words; w++) {
         const char *word;
-        char made[16];
+        char made[SYNTH_PII_TEXT_MAX];
         if (tm->nwords > 0) {
             double u = synth_rng_uniform(&rng);
             size_t lo = 0, hi = tm->nwords - 1;
@@ -897,6 +979,11 @@ static int sample_text(const synth_model *m, const text_model *tm, size_t ti, ui
                     hi = mid;
             }
             word = tm->words[lo];
+            if (tm->word_pii != NULL && tm->word_pii[lo] >= 0) {
+                synth_pii_fake((synth_pii_entity)tm->word_pii[lo], seed, row,
+                               TEXT_PII_STREAM_BASE + (uint32_t)ti * 256u + (uint32_t)w, NULL, made);
+                word = made;
+            }
         } else {
             /* no word repeats in training: made-up lowercase words */
             size_t len = 3 + synth_rng_below(&rng, 6);
@@ -1051,8 +1138,13 @@ static int copula_save(const synth_model *m, synth_model_file *mf, synth_err *er
         json_t *words = json_array();
         for (size_t i = 0; words != NULL && i < tm->nwords; i++)
             json_array_append_new(words, json_string(tm->words[i]));
-        json_t *o = json_pack("{s:s, s:f, s:o}", "column", m->schema->cols[tm->col].name, "p_null", tm->p_null,
-                              "words", words);
+        json_t *pii = json_object();
+        for (size_t e = 0; pii != NULL && e < SYNTH_PII_ENTITY_COUNT; e++)
+            if (tm->pii_tokens[e] > 0)
+                json_object_set_new(pii, synth_pii_entity_name((synth_pii_entity)e),
+                                    json_integer((json_int_t)tm->pii_tokens[e]));
+        json_t *o = json_pack("{s:s, s:f, s:o, s:o}", "column", m->schema->cols[tm->col].name, "p_null", tm->p_null,
+                              "words", words, "pii_tokens", pii);
         if (o == NULL || json_array_append_new(texts, o))
             goto nomem;
         snprintf(name, sizeof name, "text_word_cum_%zu", t);
@@ -1195,13 +1287,20 @@ static int load_texts(synth_model *m, synth_model_file *mf, const json_t *root, 
         size_t nw = json_array_size(words);
         tm->words = synth_calloc(nw ? nw : 1, sizeof *tm->words);
         tm->word_cum = synth_malloc((nw ? nw : 1) * sizeof *tm->word_cum);
-        if (tm->words == NULL || tm->word_cum == NULL)
+        tm->word_pii = synth_malloc(nw ? nw : 1);
+        if (tm->words == NULL || tm->word_cum == NULL || tm->word_pii == NULL)
             return synth_err_set(err, SYNTH_NOMEM, "out of memory");
         for (size_t i = 0; i < nw; i++) {
             const char *w = json_string_value(json_array_get(words, i));
             if (w == NULL || (tm->words[i] = synth_strdup(w)) == NULL)
                 return w == NULL ? bad_model(err, "text words") : synth_err_set(err, SYNTH_NOMEM, "out of memory");
+            tm->word_pii[i] = (signed char)placeholder_entity(w);   /* models before placeholders have none */
             tm->nwords = i + 1;
+        }
+        const json_t *pii = json_object_get(o, "pii_tokens");
+        for (size_t e = 0; json_is_object(pii) && e < SYNTH_PII_ENTITY_COUNT; e++) {
+            const json_t *v = json_object_get(pii, synth_pii_entity_name((synth_pii_entity)e));
+            tm->pii_tokens[e] = json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
         }
         int rc;
         snprintf(name, sizeof name, "text_word_cum_%zu", t);
@@ -1311,6 +1410,19 @@ static json_t *copula_describe(const synth_model *m)
             maxabs = fmax(maxabs, fabs(m->corr[i * d + k]));
     json_object_set_new(root, "max_abs_correlation", json_real(maxabs));
     json_object_set_new(root, "text_columns", json_integer((json_int_t)m->ntext));
+    /* PII tokens found in the text at fit, replaced by placeholders (never stored) */
+    json_t *tp = json_object();
+    for (size_t t = 0; tp != NULL && t < m->ntext; t++) {
+        json_t *o = json_object();
+        for (size_t e = 0; o != NULL && e < SYNTH_PII_ENTITY_COUNT; e++)
+            if (m->texts[t].pii_tokens[e] > 0)
+                json_object_set_new(o, synth_pii_entity_name((synth_pii_entity)e),
+                                    json_integer((json_int_t)m->texts[t].pii_tokens[e]));
+        if (o != NULL)
+            json_object_set_new(tp, m->schema->cols[m->texts[t].col].name, o);
+    }
+    if (tp != NULL)
+        json_object_set_new(root, "text_pii_tokens", tp);
     return root;
 }
 
