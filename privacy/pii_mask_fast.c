@@ -45,6 +45,12 @@
 
 static _Atomic int force_reader;
 static _Atomic size_t block_size_override;
+static _Atomic uint64_t last_fast_rows;
+
+uint64_t synth__mask_last_fast_rows(void)
+{
+    return last_fast_rows;
+}
 
 void synth__mask_force_reader(int on)
 {
@@ -442,7 +448,7 @@ typedef struct reader_state {
  * (s->in_len may be 0 at the end), SYNTH__MASK_FALLBACK or SYNTH_NOMEM. */
 static int next_block(reader_state *rs, mslot *s, size_t block)
 {
-    size_t want = block > rs->carry_len ? block : rs->carry_len;
+    size_t want = block > rs->carry_len ? block : rs->carry_len + 1;
     if (grow_in(s, want))
         return SYNTH_NOMEM;
     memcpy(s->in, rs->carry, rs->carry_len);
@@ -451,7 +457,7 @@ static int next_block(reader_state *rs, mslot *s, size_t block)
     size_t cut;
     for (;;) {
         size_t before = s->in_len;
-        if (fill(rs->fd, s->in, &s->in_len, s->in_cap, &rs->eof) < 0)
+        if (fill(rs->fd, s->in, &s->in_len, want, &rs->eof) < 0)
             return SYNTH__MASK_FALLBACK; /* the reader reports the I/O error */
         rs->bytes += s->in_len - before;
         if (rs->eof) {
@@ -462,9 +468,10 @@ static int next_block(reader_state *rs, mslot *s, size_t block)
         if (cut > 0)
             break;
         /* one record longer than the block: grow it */
-        if (s->in_cap >= BLOCK_LIMIT)
+        if (want >= BLOCK_LIMIT)
             return SYNTH__MASK_FALLBACK;
-        if (grow_in(s, s->in_cap * 2))
+        want *= 2;
+        if (grow_in(s, want))
             return SYNTH_NOMEM;
     }
     size_t tail = s->in_len - cut;
@@ -484,13 +491,14 @@ static int next_block(reader_state *rs, mslot *s, size_t block)
 /* Read past the BOM and the header record into rs->carry's remainder.  0, FALLBACK or NOMEM. */
 static int skip_header(reader_state *rs, pipeline *p, mslot *s, size_t block)
 {
-    if (grow_in(s, block))
+    size_t want = block;
+    if (grow_in(s, want))
         return SYNTH_NOMEM;
     s->in_len = 0;
     size_t cut;
     for (;;) {
         size_t before = s->in_len;
-        if (fill(rs->fd, s->in, &s->in_len, s->in_cap, &rs->eof) < 0)
+        if (fill(rs->fd, s->in, &s->in_len, want, &rs->eof) < 0)
             return SYNTH__MASK_FALLBACK;
         rs->bytes += s->in_len - before;
         size_t start = s->in_len >= 3 && memcmp(s->in, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -509,9 +517,10 @@ static int skip_header(reader_state *rs, pipeline *p, mslot *s, size_t block)
                 return SYNTH__MASK_FALLBACK;
             break;
         }
-        if (s->in_cap >= BLOCK_LIMIT)
+        if (want >= BLOCK_LIMIT)
             return SYNTH__MASK_FALLBACK;
-        if (grow_in(s, s->in_cap * 2))
+        want *= 2;
+        if (grow_in(s, want))
             return SYNTH_NOMEM;
     }
     size_t tail = s->in_len - cut;
@@ -682,6 +691,7 @@ int synth__mask_csv_fast(const char *path, size_t ncols, synth_masker *const *ma
     if (rc == 0)
         stats->bytes_in = rs.bytes;
 out:
+    last_fast_rows = stats->rows;
     if (rc == SYNTH_NOMEM && err->code != SYNTH_NOMEM)
         synth_err_set(err, SYNTH_NOMEM, "%s: out of memory while masking", path);
     if (sync) {

@@ -37,4 +37,7 @@ int synth__mask_forced_reader(void);
  * on small inputs. */
 void synth__mask_block_size(size_t bytes);
 
+/* Test hook: data rows the fast path wrote in its last call (all of them unless it fell back). */
+uint64_t synth__mask_last_fast_rows(void);
+
 #endif
