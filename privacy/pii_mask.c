@@ -670,6 +670,19 @@ int synth_masker_cell(synth_masker *m, size_t col, const char *in, size_t len, u
     return 0;
 }
 
+/* ---- fast-path support (pii_mask_fast.h) ------------------------------------------------------ */
+
+int synth__masker_is_fpe(const synth_masker *m, size_t col)
+{
+    return col < m->ncols && m->rule[col] != NULL && m->rule[col]->op == OP_FPE;
+}
+
+int synth__masker_fpe_many(synth_masker *m, size_t col, uint16_t *digits, size_t nd, size_t count, synth_err *err)
+{
+    const mask_rule *r = m->rule[col];
+    return synth_ff1_encrypt_many(m->ff1, digits, nd, count, r->tweak, r->tweak_len, digits, err);
+}
+
 /* ---- CSV stream -------------------------------------------------------------------------------- */
 
 typedef struct growbuf {

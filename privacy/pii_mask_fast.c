@@ -33,6 +33,7 @@
 
 #include "alloc.h"
 #include "csv_reader.h"
+#include "ff1.h"
 #include "signals.h"
 
 #define FAST_EMPTY 2
@@ -97,6 +98,11 @@ typedef struct worker {
     size_t scratch_cap;
     char *cell;                /* masker output */
     size_t cell_cap;
+    uint16_t *dig;             /* fpe: the digits of every cell of the block, column by column */
+    size_t dig_cap;
+    uint32_t *dpos;            /* fpe: [j * nrows + r]: offset in dig of fpe column j's cell in row r */
+    uint16_t *dn;              /* fpe: its number of digits (0: empty cell) */
+    size_t dpos_cap;
     pthread_t th;
     int started;
 } worker;
@@ -117,6 +123,8 @@ struct pipeline {
     size_t max_field;
     unsigned char cls[256];    /* 0 plain, 1 delimiter, 2 LF, 3 quote, 4 needs a look (NUL, CR, >= 0x80) */
     unsigned char *masked;     /* [ncols]: 1 when the column is masked */
+    int *fpe;                  /* [ncols]: index among the fpe columns, or -1 */
+    size_t nfpe;
 };
 
 /* ---- scanning ----------------------------------------------------------------------------------- */
@@ -285,6 +293,70 @@ static const char *field_text(worker *w, const unsigned char *base, fref r, size
     return w->scratch;
 }
 
+/* Encrypt the digits of every fpe cell of the block at once (runs of equal digit counts go
+ * through synth_ff1_encrypt_many, which interleaves several messages in AES).  A cell with
+ * fewer than 6 or more than SYNTH_FF1_MAX_LEN digits gives FALLBACK, so that the reader path
+ * reports it with its line. */
+static int fpe_block(worker *w, mslot *s, uint64_t nrows)
+{
+    pipeline *p = w->p;
+    if (p->nfpe * nrows > w->dpos_cap) {
+        size_t cap = p->nfpe * nrows;
+        uint32_t *np = synth_realloc(w->dpos, cap * sizeof *np);
+        if (np == NULL)
+            return synth_err_set(&s->err, SYNTH_NOMEM, "out of memory");
+        w->dpos = np;
+        uint16_t *nn = synth_realloc(w->dn, cap * sizeof *nn);
+        if (nn == NULL)
+            return synth_err_set(&s->err, SYNTH_NOMEM, "out of memory");
+        w->dn = nn;
+        w->dpos_cap = cap;
+    }
+    size_t used = 0;
+    for (size_t c = 0; c < p->ncols; c++) {
+        if (p->fpe[c] < 0)
+            continue;
+        size_t j = (size_t)p->fpe[c];
+        uint32_t *dpos = w->dpos + j * nrows;
+        uint16_t *dn = w->dn + j * nrows;
+        for (uint64_t r = 0; r < nrows; r++) {
+            size_t len;
+            const char *t = field_text(w, s->in, w->refs[r * p->ncols + c], &len);
+            if (used + len > w->dig_cap) {
+                size_t cap = w->dig_cap ? w->dig_cap : 4096;
+                while (cap < used + len)
+                    cap *= 2;
+                uint16_t *nd = synth_realloc(w->dig, cap * sizeof *nd);
+                if (nd == NULL)
+                    return synth_err_set(&s->err, SYNTH_NOMEM, "out of memory");
+                w->dig = nd;
+                w->dig_cap = cap;
+            }
+            size_t k = 0;
+            for (size_t i = 0; i < len; i++) {
+                if (t[i] >= '0' && t[i] <= '9')
+                    w->dig[used + k++] = (uint16_t)(t[i] - '0');
+            }
+            if (len > 0 && (k < 6 || k > SYNTH_FF1_MAX_LEN))
+                return SYNTH__MASK_FALLBACK;
+            dpos[r] = (uint32_t)used;
+            dn[r] = (uint16_t)k;
+            used += k;
+        }
+        for (uint64_t r0 = 0; r0 < nrows;) {
+            uint64_t r1 = r0 + 1;
+            while (r1 < nrows && dn[r1] == dn[r0])
+                r1++;
+            synth_err ferr;
+            if (dn[r0] > 0 &&
+                synth__masker_fpe_many(w->m, c, w->dig + dpos[r0], dn[r0], (size_t)(r1 - r0), &ferr) != 0)
+                return SYNTH__MASK_FALLBACK;
+            r0 = r1;
+        }
+    }
+    return 0;
+}
+
 /* Parse, number and mask the block in slot s (block number seq). */
 static int mask_block(worker *w, mslot *s, uint64_t seq)
 {
@@ -325,6 +397,11 @@ static int mask_block(worker *w, mslot *s, uint64_t seq)
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
 
+    if (p->nfpe > 0) {
+        int rc = fpe_block(w, s, nrows);
+        if (rc)
+            return rc;
+    }
     const char delim = p->delim;
     const int lone = ncols == 1;
     uint64_t cells = 0;
@@ -335,7 +412,18 @@ static int mask_block(worker *w, mslot *s, uint64_t seq)
             fref f = row[c];
             size_t len = f.len & REF_LEN;
             const char *text = NULL;
-            if (p->masked[c]) {
+            if (p->fpe[c] >= 0) {
+                /* as synth_masker_cell: the encrypted digits in place, every other byte kept */
+                text = field_text(w, base, f, &len);
+                if (grow(&w->cell, &w->cell_cap, len + 1))
+                    return synth_err_set(&s->err, SYNTH_NOMEM, "out of memory");
+                size_t j = (size_t)p->fpe[c];
+                const uint16_t *d = w->dig + w->dpos[j * nrows + r];
+                for (size_t i = 0; i < len; i++)
+                    w->cell[i] = (text[i] >= '0' && text[i] <= '9') ? (char)('0' + *d++) : text[i];
+                text = w->cell;
+                cells++;
+            } else if (p->masked[c]) {
                 text = field_text(w, base, f, &len);
                 size_t need = synth_masker_bound(w->m, c, len);
                 if (grow(&w->cell, &w->cell_cap, need))
@@ -588,12 +676,15 @@ int synth__mask_csv_fast(const char *path, size_t ncols, synth_masker *const *ma
     worker *w = synth_calloc(nworkers, sizeof *w);
     p.slots = synth_calloc(p.nslots, sizeof *p.slots);
     p.masked = synth_calloc(ncols, 1);
+    p.fpe = synth_calloc(ncols, sizeof *p.fpe);
     int rc = SYNTH_NOMEM, sync = 0;
     uint64_t written = 0;
-    if (w == NULL || p.slots == NULL || p.masked == NULL)
+    if (w == NULL || p.slots == NULL || p.masked == NULL || p.fpe == NULL)
         goto out;
-    for (size_t c = 0; c < ncols; c++)
+    for (size_t c = 0; c < ncols; c++) {
         p.masked[c] = (unsigned char)synth_masker_masks(maskers[0], c);
+        p.fpe[c] = synth__masker_is_fpe(maskers[0], c) ? (int)p.nfpe++ : -1;
+    }
     for (size_t i = 0; i < nworkers; i++) {
         w[i].p = &p;
         w[i].m = maskers[i];
@@ -720,9 +811,15 @@ out:
         synth_free(w[i].scratch);
         synth_free(w[i].cell);
         synth_free(w[i].refs);
+        if (w[i].dig != NULL)
+            OPENSSL_cleanse(w[i].dig, w[i].dig_cap * sizeof *w[i].dig);
+        synth_free(w[i].dig);
+        synth_free(w[i].dpos);
+        synth_free(w[i].dn);
     }
     synth_free(w);
     synth_free(p.slots);
     synth_free(p.masked);
+    synth_free(p.fpe);
     return rc;
 }

@@ -27,6 +27,12 @@ int synth__mask_csv_fast(const char *path, size_t ncols, synth_masker *const *ma
                          char delimiter, size_t max_field_bytes, synth_output *out, synth_mask_stats *stats,
                          synth_err *err);
 
+/* 1 when column col of m is masked with fpe. */
+int synth__masker_is_fpe(const synth_masker *m, size_t col);
+/* FF1-encrypt count digit strings of nd digits each (digits[0..count*nd), in place) with column
+ * col's fpe rule, as synth_masker_cell would digit by digit (the caller checks nd is 6..256). */
+int synth__masker_fpe_many(synth_masker *m, size_t col, uint16_t *digits, size_t nd, size_t count, synth_err *err);
+
 /* Test hook: 1 makes synth_mask_csv skip the fast path (reader only); 0 restores it. */
 void synth__mask_force_reader(int on);
 
