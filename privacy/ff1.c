@@ -581,11 +581,16 @@ __attribute__((target("aes,sse2"))) static void ff1_lanes_small(const synth_ff1 
     for (int i = 0; i < 10; i++) {
         __m128i st[FF1_LANES];
         last[15 - b] = (uint8_t)i;
+        /* the block as two 64-bit halves: NUM(B) (b <= 8 bytes, big-endian) fills the low bytes
+         * of the second half, whose other bytes stay as in `last` */
+        uint64_t lo_half, hi_half;
+        memcpy(&hi_half, last, 8);
+        memcpy(&lo_half, last + 8, 8);
+        const uint64_t keep = b >= 8 ? 0 : __builtin_bswap64(lo_half) & (UINT64_MAX << (8 * b));
 #pragma GCC unroll 8
         for (size_t l = 0; l < FF1_LANES; l++) {
-            for (size_t k = 0; k < b; k++)
-                last[15 - k] = (uint8_t)(nb[l] >> (8 * k));
-            st[l] = _mm_xor_si128(_mm_loadu_si128((const __m128i *)last), pre_v);
+            const __m128i blk = _mm_set_epi64x((long long)__builtin_bswap64(keep | nb[l]), (long long)hi_half);
+            st[l] = _mm_xor_si128(blk, pre_v);
         }
         __m128i rk = _mm_loadu_si128((const __m128i *)f->rk[0]);
 #pragma GCC unroll 8
@@ -603,11 +608,10 @@ __attribute__((target("aes,sse2"))) static void ff1_lanes_small(const synth_ff1 
             uint8_t r[16];
             _mm_storeu_si128((__m128i *)r, _mm_aesenclast_si128(st[l], rk));
             uint64_t ym;
-            if (d <= 8) {
-                uint64_t y = 0;
-                for (size_t k = 0; k < d; k++)
-                    y = y << 8 | r[k];
-                ym = mod_inv(y, mod, (i % 2 == 0) ? inv_u : inv_v);
+            if (d <= 8) {   /* d is 8 here (d >= 8 always): y = the first 8 bytes, big-endian */
+                uint64_t y;
+                memcpy(&y, r, 8);
+                ym = mod_inv(__builtin_bswap64(y), mod, (i % 2 == 0) ? inv_u : inv_v);
             } else {
                 u128 y = 0;
                 for (size_t k = 0; k < d; k++)
