@@ -3,13 +3,14 @@
 # about 200 MB) with an id, a name, an e-mail, an SSN, a card number, a phone and two plain
 # columns, masks five of them (tokenize, replace, hash, mask, fpe) and prints input MB/s: the
 # median of RUNS runs (default 3), each writing a real file (temporary name, fsync, rename).
-# Usage: tests/bench/mask_bench.sh [ROWS]   (SYNTH=path/to/synth, BENCH_DIR=dir to keep the input,
-# RUNS=n)
+# Usage: tests/bench/mask_bench.sh [ROWS]
+#   SYNTH=path/to/synth, RUNS=n, BENCH_DIR=dir to keep the input in (reused when present).
 set -euo pipefail
 ROWS=${1:-2000000}
 RUNS=${RUNS:-3}
 SYNTH=${SYNTH:-bin/synth}
 DIR=${BENCH_DIR:-$(mktemp -d /tmp/synth-mask-bench-XXXXXX)}
+mkdir -p "$DIR"
 trap '[ -z "${BENCH_DIR:-}" ] && rm -rf "$DIR"' EXIT
 IN=$DIR/in.csv
 if [ ! -s "$IN" ]; then
