@@ -528,6 +528,7 @@ typedef struct reader_state {
     int fd;
     int eof;
     unsigned char *carry;      /* bytes read past the last cut (a record's start) */
+    size_t limit;              /* a block never grows past this (a longer record cannot be valid) */
     size_t carry_len, carry_cap;
     uint64_t bytes;
 } reader_state;
@@ -556,8 +557,8 @@ static int next_block(reader_state *rs, mslot *s, size_t block)
         if (cut > 0)
             break;
         /* one record longer than the block: grow it */
-        if (want >= BLOCK_LIMIT)
-            return SYNTH__MASK_FALLBACK;
+        if (want >= rs->limit)
+            return SYNTH__MASK_FALLBACK; /* no valid record is that long: let the reader say why */
         want *= 2;
         if (grow_in(s, want))
             return SYNTH_NOMEM;
@@ -605,8 +606,8 @@ static int skip_header(reader_state *rs, pipeline *p, mslot *s, size_t block)
                 return SYNTH__MASK_FALLBACK;
             break;
         }
-        if (want >= BLOCK_LIMIT)
-            return SYNTH__MASK_FALLBACK;
+        if (want >= rs->limit)
+            return SYNTH__MASK_FALLBACK; /* no valid record is that long: let the reader say why */
         want *= 2;
         if (grow_in(s, want))
             return SYNTH_NOMEM;
@@ -662,6 +663,12 @@ int synth__mask_csv_fast(const char *path, size_t ncols, synth_masker *const *ma
         return SYNTH__MASK_FALLBACK;
     }
     size_t block = block_size_override ? block_size_override : BLOCK_DEFAULT;
+    /* the longest valid record: every field quoted with every byte a doubled quote */
+    rs.limit = BLOCK_LIMIT;
+    if (ncols < BLOCK_LIMIT / (2 * max_field_bytes + 3))
+        rs.limit = ncols * (2 * max_field_bytes + 3) + block;
+    if (rs.limit > BLOCK_LIMIT)
+        rs.limit = BLOCK_LIMIT;
     pipeline p;
     memset(&p, 0, sizeof p);
     p.ncols = ncols;
