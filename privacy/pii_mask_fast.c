@@ -397,7 +397,7 @@ static int mask_block(worker *w, mslot *s, uint64_t seq)
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
 
-    if (p->nfpe > 0) {
+    if (p->nfpe > 0 && nrows > 0) {
         int rc = fpe_block(w, s, nrows);
         if (rc)
             return rc;
@@ -418,7 +418,7 @@ static int mask_block(worker *w, mslot *s, uint64_t seq)
                 if (grow(&w->cell, &w->cell_cap, len + 1))
                     return synth_err_set(&s->err, SYNTH_NOMEM, "out of memory");
                 size_t j = (size_t)p->fpe[c];
-                const uint16_t *d = w->dig + w->dpos[j * nrows + r];
+                const uint16_t *d = len > 0 ? w->dig + w->dpos[j * nrows + r] : NULL;
                 for (size_t i = 0; i < len; i++)
                     w->cell[i] = (text[i] >= '0' && text[i] <= '9') ? (char)('0' + *d++) : text[i];
                 text = w->cell;

@@ -16,11 +16,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char policy_json[] =
+static const char *const policies[2] = {
     "{\"columns\": {\"a\": {\"operator\": \"mask\", \"keep_last\": 1},"
     " \"b\": {\"operator\": \"hash\", \"length\": 8},"
-    " \"c\": {\"operator\": \"replace\", \"value\": \"x,\\\"y\"}},"
-    " \"entities\": {}}";
+    " \"c\": {\"operator\": \"replace\", \"value\": \"x,\\\"y\"}}}",
+    "{\"columns\": {\"a\": {\"operator\": \"synthetic\", \"entity\": \"phone\"},"
+    " \"b\": {\"operator\": \"fpe\", \"tweak\": \"t\"}, \"c\": {\"operator\": \"tokenize\"}}}",
+};
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -67,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     static const size_t blocks[] = {0, 1, 2, 3, 5, 8, 16, 64};
     size_t block = blocks[data[0] % 8];
+    const char *policy_json = policies[(data[0] >> 3) & 1];
     char in[64], out1[64], out2[64];
     snprintf(in, sizeof in, "/tmp/fuzz_mask_%d.csv", (int)getpid());
     snprintf(out1, sizeof out1, "/tmp/fuzz_mask_%d.fast", (int)getpid());
