@@ -205,6 +205,10 @@ static void test_small_files(void **state)
     agree("a,b\n,\n\",\",\n", mask_a);
     agree("\na,b\n1,2\n", mask_a);              /* an empty line before the header */
     agree("a,b\n1,2\n\n\n3,4\n\n", mask_a);
+    /* fpe over blocks with only empty cells or only empty lines (regressions found by the fuzzer) */
+    const char *fpe_a = "{\"columns\": {\"a\": {\"operator\": \"fpe\", \"tweak\": \"t\"}}}";
+    assert_int_equal(agree("a,b\n,x\n\n,y\n", fpe_a), 2);
+    assert_int_equal(agree("a,b\n1234567,x\n\n\n,y\n76-54-321,z\n", fpe_a), 3);
     /* a record longer than several blocks */
     tu_buf b = {0};
     tu_add(&b, "a,b\n");
