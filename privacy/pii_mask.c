@@ -2,9 +2,12 @@
  *
  * The policy is parsed once into rules; a masker binds rules to header columns and holds the
  * keyed state: precomputed HMAC-SHA256 inner/outer states (the key block hashed once, so a cell
- * costs two SHA-256 finalisations and no allocation) and an FF1 cipher.  synth_mask_csv reads
- * chunks from the streaming reader, masks cell by cell into a reusable row buffer, quotes with
- * synth_csv_quote and writes through synth_output (temporary file + rename).  Subkeys:
+ * costs two SHA-256 finalisations and no allocation) and an FF1 cipher.  synth_mask_csv first
+ * hands a regular file to the threaded fast path (pii_mask_fast.c, one masker per worker); for
+ * anything that path does not take -- stdin, and the rows after the first record outside its
+ * plain subset -- it reads chunks from the streaming reader, masks cell by cell into a reusable
+ * row buffer, quotes with synth_csv_quote and writes through synth_output (temporary file +
+ * rename; both paths write the same bytes).  Subkeys:
  * tokenize = HMAC(key, "synth-mask-v1 tokenize"), synthetic = HMAC(key, "synth-mask-v1
  * synthetic"); hash uses the key itself. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1   /* SHA256_CTX: copyable state for fast keyed hashing */
