@@ -46,6 +46,14 @@ int synth_ff1_encrypt(synth_ff1 *f, const uint16_t *in, size_t n, const uint8_t 
 int synth_ff1_decrypt(synth_ff1 *f, const uint16_t *in, size_t n, const uint8_t *tweak, size_t tlen,
                       uint16_t *out, synth_err *err);
 
+/* Encrypt `count` messages of n numerals each, stored one after another in in[0..count*n), into
+ * out (may equal in; same layout), all under the same tweak: the same results as count calls of
+ * synth_ff1_encrypt, but with AES-NI several messages go through AES at once, which is several
+ * times faster.  Errors as synth_ff1_encrypt (the first failing message's); out is then
+ * unspecified. */
+int synth_ff1_encrypt_many(synth_ff1 *f, const uint16_t *in, size_t n, size_t count, const uint8_t *tweak,
+                           size_t tlen, uint16_t *out, synth_err *err);
+
 /* Convenience over text with radix <= 36 and the alphabet "0123456789abcdefghijklmnopqrstuvwxyz"
  * (upper-case letters read as lower case): in and out are NUL-terminated, out has room for
  * strlen(in)+1 bytes.  SYNTH_USAGE for a character outside the first `radix` symbols. */

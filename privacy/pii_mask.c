@@ -2,9 +2,12 @@
  *
  * The policy is parsed once into rules; a masker binds rules to header columns and holds the
  * keyed state: precomputed HMAC-SHA256 inner/outer states (the key block hashed once, so a cell
- * costs two SHA-256 finalisations and no allocation) and an FF1 cipher.  synth_mask_csv reads
- * chunks from the streaming reader, masks cell by cell into a reusable row buffer, quotes with
- * synth_csv_quote and writes through synth_output (temporary file + rename).  Subkeys:
+ * costs two SHA-256 finalisations and no allocation) and an FF1 cipher.  synth_mask_csv first
+ * hands a regular file to the threaded fast path (pii_mask_fast.c, one masker per worker); for
+ * anything that path does not take -- stdin, and the rows after the first record outside its
+ * plain subset -- it reads chunks from the streaming reader, masks cell by cell into a reusable
+ * row buffer, quotes with synth_csv_quote and writes through synth_output (temporary file +
+ * rename; both paths write the same bytes).  Subkeys:
  * tokenize = HMAC(key, "synth-mask-v1 tokenize"), synthetic = HMAC(key, "synth-mask-v1
  * synthetic"); hash uses the key itself. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1   /* SHA256_CTX: copyable state for fast keyed hashing */
@@ -20,8 +23,10 @@
 #include <openssl/sha.h>
 
 #include "alloc.h"
+#include "engine.h"
 #include "ff1.h"
 #include "output.h"
+#include "pii_mask_fast.h"
 #include "signals.h"
 
 typedef enum mask_op { OP_REDACT, OP_REPLACE, OP_MASK, OP_HASH, OP_TOKENIZE, OP_FPE, OP_SYNTHETIC, OP_COUNT } mask_op;
@@ -668,6 +673,19 @@ int synth_masker_cell(synth_masker *m, size_t col, const char *in, size_t len, u
     return 0;
 }
 
+/* ---- fast-path support (pii_mask_fast.h) ------------------------------------------------------ */
+
+int synth__masker_is_fpe(const synth_masker *m, size_t col)
+{
+    return col < m->ncols && m->rule[col] != NULL && m->rule[col]->op == OP_FPE;
+}
+
+int synth__masker_fpe_many(synth_masker *m, size_t col, uint16_t *digits, size_t nd, size_t count, synth_err *err)
+{
+    const mask_rule *r = m->rule[col];
+    return synth_ff1_encrypt_many(m->ff1, digits, nd, count, r->tweak, r->tweak_len, digits, err);
+}
+
 /* ---- CSV stream -------------------------------------------------------------------------------- */
 
 typedef struct growbuf {
@@ -708,6 +726,25 @@ static int put_field(growbuf *b, const char *s, size_t len, char delim, int lone
 }
 
 #define FLUSH_BYTES (1u << 20)
+#define MAX_WORKERS 8
+
+/* The fast path with one masker per worker (m is the first); see pii_mask_fast.h. */
+static int mask_fast(const char *in_path, const synth_mask_policy *p, const char *const *names, size_t ncols,
+                     const synth_mask_key *key, synth_masker *m, const synth_csv_options *o, synth_output *out,
+                     synth_mask_stats *fst, synth_err *err)
+{
+    int cpus = synth_cpu_count();
+    size_t nw = cpus > MAX_WORKERS ? MAX_WORKERS : (size_t)cpus;
+    synth_masker *ms[MAX_WORKERS] = {m};
+    int rc = 0;
+    for (size_t i = 1; i < nw && rc == 0; i++)
+        rc = synth_masker_new(&ms[i], p, names, NULL, ncols, key, err);
+    if (rc == 0)
+        rc = synth__mask_csv_fast(in_path, ncols, ms, nw, o->delimiter, o->max_field_bytes, out, fst, err);
+    for (size_t i = 1; i < nw; i++)
+        synth_masker_free(ms[i]);
+    return rc;
+}
 
 int synth_mask_csv(const char *in_path, const char *out_path, const synth_mask_policy *p,
                    const synth_mask_key *key, const synth_csv_options *opt, synth_mask_stats *stats,
@@ -754,6 +791,30 @@ int synth_mask_csv(const char *in_path, const char *out_path, const synth_mask_p
         }
     }
     buf.p[buf.len++] = '\n';
+    uint64_t skip = 0;   /* data rows the fast path has written */
+    unsigned char dl = (unsigned char)o.delimiter;
+    if (!synth__mask_forced_reader() && strcmp(in_path, "-") != 0 && !o.skip_bad_rows && dl != '"' &&
+        dl != '\n' && dl != '\r' && dl != '\0' && dl < 0x80) {
+        if ((rc = synth_output_write(out, buf.p, buf.len, err)))
+            goto done;
+        st.bytes_out += buf.len;
+        buf.len = 0;
+        synth_mask_stats fst;
+        rc = mask_fast(in_path, p, names, ncols, key, m, &o, out, &fst, err);
+        if (rc < 0)
+            goto done;
+        st.cells_masked += fst.cells_masked;
+        st.bytes_out += fst.bytes_out;
+        if (rc == 0) {
+            st.rows = fst.rows;
+            st.bytes_in = fst.bytes_in;
+            rc = synth_output_commit(out, err);
+            out = NULL;
+            goto done;
+        }
+        skip = fst.rows;   /* fallback: the reader masks the rest and reports any error */
+        rc = 0;
+    }
     const synth_csv_chunk *ch;
     int more;
     while ((more = synth_csv_reader_next(rd, &ch, err)) > 0) {
@@ -761,7 +822,10 @@ int synth_mask_csv(const char *in_path, const char *out_path, const synth_mask_p
             rc = synth_err_set(err, SYNTH_INTERRUPTED, "interrupted");
             goto done;
         }
-        for (size_t r = 0; r < ch->nrows; r++) {
+        size_t r0 = 0;
+        if (ch->first_row < skip)
+            r0 = skip - ch->first_row >= ch->nrows ? ch->nrows : (size_t)(skip - ch->first_row);
+        for (size_t r = r0; r < ch->nrows; r++) {
             for (size_t c = 0; c < ncols; c++) {
                 size_t len;
                 const char *s = synth_csv_cell(ch, r, c, &len);

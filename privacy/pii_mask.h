@@ -86,7 +86,8 @@ typedef struct synth_mask_stats {
 } synth_mask_stats;
 
 /* Stream in_path through the masker into out_path (temporary file + rename; "-" = stdout).
- * opt may be NULL.  Errors name the file and line. */
+ * opt may be NULL.  Errors name the file and line.  A regular file in plain CSV is masked on one
+ * worker thread per core (at most 8); the output is the same bytes as with one thread. */
 int synth_mask_csv(const char *in_path, const char *out_path, const synth_mask_policy *p,
                    const synth_mask_key *key, const synth_csv_options *opt, synth_mask_stats *stats,
                    synth_err *err);

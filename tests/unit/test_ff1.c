@@ -181,6 +181,63 @@ static void test_bad_arguments(void **state)
     synth_ff1_free(NULL);
 }
 
+/* synth_ff1_encrypt_many gives the same numerals as one synth_ff1_encrypt per message, for every
+ * key size, several radices, lengths (64-bit and big-integer paths), tweak lengths (whole and
+ * partial blocks), counts around the lane width, and through EVP; and reports the same errors. */
+static void test_encrypt_many(void **state)
+{
+    (void)state;
+    static const unsigned radices[] = {10, 2, 36, 1000};
+    static const size_t lens[] = {6, 7, 16, 19, 20, 40};
+    static const size_t tlens[] = {0, 5, 16, 27};
+    static const size_t counts[] = {1, 2, 7, 8, 9, 17};
+    uint8_t key[32], tweak[32];
+    for (int i = 0; i < 32; i++) {
+        key[i] = (uint8_t)(i * 29 + 3);
+        tweak[i] = (uint8_t)(i * 13 + 1);
+    }
+    uint32_t seed = 12345;
+    uint16_t in[17 * 40], one[17 * 40], many[17 * 40];
+    synth_err err;
+    for (size_t kl = 16; kl <= 32; kl += 8) {
+        for (size_t ri = 0; ri < sizeof radices / sizeof radices[0]; ri++) {
+            synth_ff1 *f = NULL;
+            assert_int_equal(synth_ff1_new(&f, key, kl, radices[ri], &err), 0);
+            for (int evp = 0; evp < 2; evp++) {
+                synth_ff1__use_evp(f, evp);
+                for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+                    size_t n = lens[li];
+                    if (synth_ff1_check_length(f, n, &err) != 0)
+                        continue;
+                    for (size_t ti = 0; ti < sizeof tlens / sizeof tlens[0]; ti++) {
+                        for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++) {
+                            size_t c = counts[ci];
+                            for (size_t i = 0; i < c * n; i++) {
+                                seed = seed * 1103515245u + 12345u;
+                                in[i] = (uint16_t)((seed >> 8) % radices[ri]);
+                            }
+                            for (size_t k = 0; k < c; k++)
+                                assert_int_equal(synth_ff1_encrypt(f, in + k * n, n, tweak, tlens[ti], one + k * n, &err), 0);
+                            assert_int_equal(synth_ff1_encrypt_many(f, in, n, c, tweak, tlens[ti], many, &err), 0);
+                            assert_memory_equal(one, many, c * n * sizeof *one);
+                            /* in place */
+                            assert_int_equal(synth_ff1_encrypt_many(f, in, n, c, tweak, tlens[ti], in, &err), 0);
+                            assert_memory_equal(one, in, c * n * sizeof *one);
+                        }
+                    }
+                }
+            }
+            /* errors: a small domain, a numeral out of range in a later message */
+            uint16_t bad[3 * 20] = {0};
+            assert_int_equal(synth_ff1_encrypt_many(f, bad, radices[ri] == 10 ? 5 : 1, 3, NULL, 0, bad, &err), SYNTH_USAGE);
+            bad[20 + 3] = (uint16_t)radices[ri];
+            assert_int_equal(synth_ff1_encrypt_many(f, bad, 20, 3, NULL, 0, bad, &err), SYNTH_USAGE);
+            assert_non_null(strstr(err.msg, "position 4"));
+            synth_ff1_free(f);
+        }
+    }
+}
+
 static void test_alloc_failure(void **state)
 {
     (void)state;
@@ -202,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_small_domain_refused),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_encrypt_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
