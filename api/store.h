@@ -86,7 +86,7 @@ typedef enum synth_store_file {
 } synth_store_file;
 
 /* Write the path of a server-named file into buf (size n).  The id must match the kind's prefix
- * (ds_ / md_ / job_; any of them for SYNTH_FILE_TMP), else SYNTH_BAD_INPUT; SYNTH_INTERNAL when
+ * (ds_ / md_ / job_; for SYNTH_FILE_TMP any of those or key_ / up_), else SYNTH_BAD_INPUT; SYNTH_INTERNAL when
  * n is too small.  Never touches the filesystem. */
 int synth_store_path(const synth_store *s, synth_store_file kind, const char *id, char *buf, size_t n,
                      synth_err *err);
