@@ -43,16 +43,31 @@ const char *synth_http_status_title(int status)
     return "Error";
 }
 
+/* A JSON string of s; when s is not valid UTF-8 (a message quoting raw input), bytes >= 0x80 are
+ * replaced by '?' so the answer is still valid JSON. */
+static json_t *safe_string(const char *s)
+{
+    json_t *v = json_string(s);
+    if (v != NULL)
+        return v;
+    char buf[512];
+    size_t n = 0;
+    for (; *s != '\0' && n + 1 < sizeof buf; s++)
+        buf[n++] = (unsigned char)*s >= 0x80 ? '?' : *s;
+    buf[n] = '\0';
+    return json_string(buf);
+}
+
 char *synth_http_problem_body(const synth_http_problem *p, size_t *len)
 {
     char type[64];
     snprintf(type, sizeof type, "https://synth.dev/problems/%d", p->status);
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", synth_http_status_title(p->status),
-                            "status", p->status, "detail", p->detail);
+    json_t *doc = json_pack("{s:s, s:s, s:i, s:o}", "type", type, "title", synth_http_status_title(p->status),
+                            "status", p->status, "detail", safe_string(p->detail));
     if (doc == NULL)
         return NULL;
     if (p->field[0] != '\0')
-        json_object_set_new(doc, "field", json_string(p->field));
+        json_object_set_new(doc, "field", safe_string(p->field));
     if (p->line > 0)
         json_object_set_new(doc, "line", json_integer(p->line));
     if (p->column > 0)
@@ -171,12 +186,11 @@ const synth_http_field synth_http_body_model[] = {
     {"generator", SYNTH_JSON_STRING, 0, 32},
     {"seed", SYNTH_JSON_UINT, 0, 0},
     {"params", SYNTH_JSON_OBJECT, 0, 0},
-    {"name", SYNTH_JSON_STRING, 0, 128},
     {NULL, 0, 0, 0},
 };
 
 const synth_http_field synth_http_body_samples[] = {
-    {"rows", SYNTH_JSON_UINT, 1, 1000000000ULL},
+    {"rows", SYNTH_JSON_UINT, 1, 1000000000000ULL},
     {"seed", SYNTH_JSON_UINT, 0, 0},
     {NULL, 0, 0, 0},
 };
@@ -190,8 +204,8 @@ const synth_http_field synth_http_body_validation[] = {
 };
 
 const synth_http_field synth_http_body_key[] = {
-    {"name", SYNTH_JSON_STRING, 1, 128},
-    {"scopes", SYNTH_JSON_STRINGS, 1, 3},
+    {"name", SYNTH_JSON_STRING, 1, 255},
+    {"scopes", SYNTH_JSON_STRINGS, 0, 3},
     {NULL, 0, 0, 0},
 };
 
@@ -284,10 +298,8 @@ int synth_http_json_body(const char *body, size_t len, const synth_http_field *f
         while (f->name != NULL && strcmp(f->name, key) != 0)
             f++;
         if (f->name == NULL) {
-            char shown[64];
-            synth_http_json_escape(shown, sizeof shown, key);
-            synth_http_problem_set(p, 422, "unknown field '%s'", shown);
-            snprintf(p->field, sizeof p->field, "%s", shown);
+            synth_http_problem_set(p, 422, "unknown field '%.64s'", key);
+            snprintf(p->field, sizeof p->field, "%s", key);
             json_decref(doc);
             return 422;
         }
