@@ -67,6 +67,7 @@ typedef struct synth_req {
     const char *method;      /* MHD's; valid for the request */
     const char *url;         /* path without the query */
     const synth_route *route;
+    int checked;             /* admitted (route, auth, body headers) */
     char id[SYNTH_HTTP_ID_MAX + 1];
     char ip[64];
     double t0;

@@ -436,6 +436,32 @@ static void body_piece(synth_req *r, const char *data, size_t n)
     }
 }
 
+/* Route, authenticate, check the body's headers.  0 = go on; else an answer was queued. */
+static int admit(synth_req *r, enum MHD_Result *ret)
+{
+    r->checked = 1;
+    r->route = find_route(r, ret);
+    if (r->route == NULL)
+        return -1;
+    if (r->route->scope == 0 && r->route->body == SYNTH_BODY_NONE)
+        return 0;
+    client_ip(r->conn, r->ip, sizeof r->ip);
+    if (r->route->scope != 0 && authenticate(r, ret) != 0)
+        return -1;
+    return body_begin(r, ret);
+}
+
+/* Does the request announce a body?  (An answer queued before the body is read makes libmicrohttpd
+ * close the connection, so requests without one are admitted on the final call instead, which
+ * keeps keep-alive connections open for /healthz and every GET.) */
+static int announces_body(struct MHD_Connection *conn)
+{
+    const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (clen != NULL && strcmp(clen, "0") != 0)
+        return 1;
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size,
                                   void **con_cls)
@@ -443,6 +469,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     synth_server *s = cls;
     synth_req *r = *con_cls;
+    enum MHD_Result ret = MHD_YES;
     if (r == NULL) {
         r = synth_calloc(1, sizeof *r);
         if (r == NULL)
@@ -456,16 +483,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_init(&r->refs, 1);
         atomic_init(&r->bytes, 0);
         *con_cls = r;
-        enum MHD_Result ret = MHD_YES;
-        r->route = find_route(r, &ret);
-        if (r->route == NULL)
-            return ret;
-        if (r->route->scope == 0 && r->route->body == SYNTH_BODY_NONE)
-            return r->route->fn(r);   /* /healthz and friends: no body, answer at once */
-        client_ip(conn, r->ip, sizeof r->ip);
-        if (r->route->scope != 0 && authenticate(r, &ret) != 0)
-            return ret;
-        if (body_begin(r, &ret) != 0)
+        /* With a body: refuse early (before reading it) when the request cannot succeed. */
+        if (announces_body(conn) && admit(r, &ret) != 0)
             return ret;
         return MHD_YES;
     }
@@ -474,10 +493,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size > 0) {
-        body_piece(r, upload_data, *upload_size);
+        if (r->checked)
+            body_piece(r, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
+    if (!r->checked && admit(r, &ret) != 0)
+        return ret;
     if (r->body_error == 413) {
         if (r->route->body == SYNTH_BODY_CSV)
             return synth__respond_error(r, 413, "uploads are limited to %llu bytes",
