@@ -258,11 +258,27 @@ int synth_store_open(const char *data_dir, synth_store **out, synth_err *err)
     *out = NULL;
     if (data_dir == NULL || data_dir[0] == '\0')
         return synth_err_set(err, SYNTH_USAGE, "a data directory is required (--data-dir)");
+    /* like mkdir -p: missing parents too (0700 each) */
+    char path[4096];
+    size_t dlen = strlen(data_dir);
+    if (dlen >= sizeof path - 16)
+        return synth_err_set(err, SYNTH_USAGE, "data directory path too long");
+    memcpy(path, data_dir, dlen + 1);
+    for (size_t i = 1; i < dlen; i++) {
+        if (path[i] != '/')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            char eb[128];
+            return synth_err_set(err, SYNTH_IO, "cannot create directory %s: %s", path,
+                                 synth__strerror(errno, eb, sizeof eb));
+        }
+        path[i] = '/';
+    }
     int rc = make_dir(data_dir, err);
     if (rc)
         return rc;
     static const char *const subdirs[] = {"datasets", "models", "outputs", "tmp"};
-    char path[4096];
     for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
         if ((size_t)snprintf(path, sizeof path, "%s/%s", data_dir, subdirs[i]) >= sizeof path)
             return synth_err_set(err, SYNTH_USAGE, "data directory path too long");

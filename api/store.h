@@ -48,7 +48,7 @@
 
 typedef struct synth_store synth_store;
 
-/* Open (creating when missing) the store in data_dir: mkdir 0700 of the dir and its subdirs, open
+/* Open (creating when missing) the store in data_dir: mkdir -p 0700 of the dir and its subdirs, open
  * store.db, WAL, busy timeout, run pending migrations.  Idempotent.  A database whose
  * schema_migrations holds a version newer than SYNTH_STORE_SCHEMA_VERSION is refused (SYNTH_IO,
  * message names both versions).  On success *out is new (synth_store_close). */
