@@ -548,6 +548,8 @@ static int run_job(synth_store *store, const synth_jobs_options *opt, synth_jobs
         }
     }
     json_decref(p);
+    if (rc == SYNTH_INTERRUPTED)
+        rc = STOP_DRAIN;   /* the process got SIGINT/SIGTERM: keep the job for the next start */
     int src;
     int terminal = 1;
     if (rc == 0) {

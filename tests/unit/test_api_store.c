@@ -596,6 +596,45 @@ static void test_concurrent_cap(void **state)
     synth_store_close(s);
 }
 
+/* Every allocation of open, list and job create failing in turn gives SYNTH_NOMEM (or success when
+ * the failed call was not needed), never a crash or a leak (ASan checks the leaks). */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    const char *dir = fresh_dir();
+    synth_store_close(open_ok(dir));
+    synth_err err;
+    int nomem = 0;
+    for (long n = 0; n < 20; n++) {
+        synth_store *s = NULL;
+        synth_alloc_fail_after(n, 1);
+        int rc = synth_store_open(dir, &s, &err);
+        synth_alloc_fail_after(-1, 0);
+        if (rc == SYNTH_NOMEM) {
+            nomem++;
+            assert_null(s);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        synth_dataset d;
+        make_dataset(s, "d", NULL, &d);
+        synth_dataset *list = NULL;
+        size_t cnt = 0;
+        synth_alloc_fail_after(0, 1);
+        rc = synth_store_dataset_list(s, NULL, 0, &list, &cnt, &err);
+        synth_job j;
+        int rc2 = synth_store_job_create(s, SYNTH_JOB_FIT, "{}", NULL, NULL, 0, &j, NULL, &err);
+        synth_alloc_fail_after(-1, 0);
+        assert_int_equal(rc, SYNTH_NOMEM);
+        assert_null(list);
+        assert_int_equal(cnt, 0);
+        assert_int_equal(rc2, SYNTH_NOMEM);
+        synth_store_close(s);
+        break;
+    }
+    assert_true(nomem >= 2);
+}
+
 static void test_time_format(void **state)
 {
     (void)state;
@@ -615,7 +654,7 @@ int main(void)
         cmocka_unit_test(test_job_idempotency), cmocka_unit_test(test_job_cap),
         cmocka_unit_test(test_job_lifecycle),  cmocka_unit_test(test_job_recovery),
         cmocka_unit_test(test_sql_injection),  cmocka_unit_test(test_concurrent_cap),
-        cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_time_format),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
