@@ -100,10 +100,10 @@ no_5xx() {
         else
             [[ "$API_STATUS" == 4?? ]] || fail "name=$p: $API_STATUS"
         fi
-        for param in rows seed; do
-            api_req GET "/v1/models/$MD/rows?rows=5&$param=$q"
-            no_5xx "$param=$p" || return 1
-            [[ "$API_STATUS" == 4?? ]] || fail "$param=$p answered $API_STATUS"
+        for query in "rows=$q" "rows=5&seed=$q"; do
+            api_req GET "/v1/models/$MD/rows?$query"
+            no_5xx "$query" || return 1
+            [[ "$API_STATUS" == 4?? ]] || fail "$query answered $API_STATUS"
         done
         api_req GET "/v1/jobs?state=$q"
         no_5xx "state=$p" || return 1
