@@ -64,8 +64,10 @@ struct synth_server {
 typedef struct synth_req {
     synth_server *srv;
     struct MHD_Connection *conn;
-    const char *method;      /* MHD's; valid for the request */
-    const char *url;         /* path without the query */
+    const char *method;      /* MHD's; valid until the answer is queued */
+    const char *url;         /* path without the query; likewise */
+    char log_method[16];     /* copies for the access log, written after the answer */
+    char log_path[512];
     const synth_route *route;
     int checked;             /* admitted (route, auth, body headers) */
     char id[SYNTH_HTTP_ID_MAX + 1];

@@ -396,9 +396,9 @@ static int body_begin(synth_req *r, enum MHD_Result *ret)
 
 static void body_piece(synth_req *r, const char *data, size_t n)
 {
+    r->body_bytes += n;
     if (r->body_error)
         return;
-    r->body_bytes += n;
     if (r->route->body == SYNTH_BODY_JSON) {
         if (r->json_len + n > SYNTH_JSON_BODY_MAX) {
             r->body_error = 413;
@@ -479,6 +479,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->conn = conn;
         r->url = url;
         r->method = method;
+        snprintf(r->log_method, sizeof r->log_method, "%s", method);
+        snprintf(r->log_path, sizeof r->log_path, "%s", url);
         r->fd = -1;
         atomic_init(&r->refs, 1);
         atomic_init(&r->bytes, 0);
@@ -496,6 +498,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->checked)
             body_piece(r, upload_data, *upload_size);
         *upload_size = 0;
+        /* Past the limit the rest is read and dropped so the client gets its 413, but not
+         * forever: far beyond it, hang up. */
+        if (r->body_error == 413 && r->body_bytes > s->cfg.max_upload + (64u << 20))
+            return MHD_NO;
         return MHD_YES;
     }
     if (!r->checked && admit(r, &ret) != 0)
@@ -526,12 +532,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     double secs = now_s() - r->t0;
-    synth_metrics_observe_request(s->metrics, r->route ? r->route->pattern : NULL, r->method, r->status, secs);
+    synth_metrics_observe_request(s->metrics, r->route ? r->route->pattern : NULL, r->log_method, r->status, secs);
     if (s->log != NULL) {
         if (r->ip[0] == '\0')
             client_ip(conn, r->ip, sizeof r->ip);
         synth_access_entry e = {
-            .ip = r->ip, .method = r->method, .path = r->url, .status = r->status,
+            .ip = r->ip, .method = r->log_method, .path = r->log_path, .status = r->status,
             .bytes = atomic_load(&r->bytes), .ms = secs * 1000.0, .key_prefix = r->authed ? r->key.prefix : NULL,
         };
         synth_access_log_write(s->log, &e);
