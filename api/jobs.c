@@ -662,6 +662,8 @@ int synth_jobs_start(synth_store *store, const synth_jobs_options *opt, synth_jo
         o.poll_s = 1.0;
     uint64_t requeued = 0, failed = 0;
     int rc = synth_store_job_recover(store, SYNTH_JOBS_MAX_ATTEMPTS, &requeued, &failed, err);
+    if (rc == 0)
+        rc = synth_store_sweep_temp(store, NULL, err);
     if (rc)
         return rc;
     synth_jobs *p = synth_calloc(1, sizeof *p);

@@ -7,7 +7,8 @@
  * synth_validate (validation/validate.h) writing outputs/<job_id>.json and .html.  Progress goes
  * to the store; a cancel request (DELETE) is honoured between slices; failures are recorded with
  * a reason.  At start the pool recovers jobs a crash left `running` (requeued, or failed after 3
- * attempts).  synth_jobs_drain (SIGTERM) stops claiming, lets running jobs finish for a grace
+ * attempts) and removes the temporary files a crash left (synth_store_sweep_temp).
+ * synth_jobs_drain (SIGTERM) stops claiming, lets running jobs finish for a grace
  * period, then stops them and requeues them.
  *
  * Job parameters (params_json, a JSON object; the server builds it from the request body):
@@ -49,8 +50,8 @@ void synth_jobs_options_init(synth_jobs_options *opt);
 
 typedef struct synth_jobs synth_jobs;
 
-/* Recover crashed jobs (synth_store_job_recover with SYNTH_JOBS_MAX_ATTEMPTS), then start the
- * workers.  The store is borrowed and must outlive the pool.  SYNTH_USAGE for bad options,
+/* Recover crashed jobs (synth_store_job_recover with SYNTH_JOBS_MAX_ATTEMPTS), sweep temporary
+ * files, then start the workers.  The store is borrowed and must outlive the pool.  SYNTH_USAGE for bad options,
  * SYNTH_NOMEM, SYNTH_INTERNAL (thread creation), or the store's errors. */
 int synth_jobs_start(synth_store *store, const synth_jobs_options *opt, synth_jobs **out, synth_err *err);
 

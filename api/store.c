@@ -4,7 +4,9 @@
  * write beside a running server (busy_timeout waits for the other writer).  Multi-statement
  * changes run inside BEGIN IMMEDIATE so they are atomic across processes too.  Every statement is
  * prepared with bound parameters; no text from a request is ever spliced into SQL. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -414,6 +416,36 @@ static void unlink_file(synth_store *s, synth_store_file kind, const char *id)
     char path[4096];
     if (synth_store_path(s, kind, id, path, sizeof path, NULL) == 0)
         unlink(path);
+}
+
+int synth_store_sweep_temp(synth_store *s, uint64_t *removed, synth_err *err)
+{
+    static const char *const dirs[] = {"datasets", "models", "outputs", "tmp"};
+    uint64_t n = 0;
+    char path[4096];
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        int all = strcmp(dirs[i], "tmp") == 0;
+        snprintf(path, sizeof path, "%s/%s", s->dir, dirs[i]);
+        DIR *d = opendir(path);
+        if (d == NULL) {
+            char eb[128];
+            return synth_err_set(err, SYNTH_IO, "cannot read directory %s: %s", path,
+                                 synth__strerror(errno, eb, sizeof eb));
+        }
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            if (!all && !(e->d_name[0] == '.' && strstr(e->d_name, ".tmp-") != NULL))
+                continue;
+            if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+                n++;
+        }
+        closedir(d);
+    }
+    if (removed != NULL)
+        *removed = n;
+    return 0;
 }
 
 /* ---- datasets ---------------------------------------------------------------------------- */

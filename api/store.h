@@ -91,6 +91,11 @@ typedef enum synth_store_file {
 int synth_store_path(const synth_store *s, synth_store_file kind, const char *id, char *buf, size_t n,
                      synth_err *err);
 
+/* Remove what a crash can leave behind: hidden temporary files (".<name>.tmp-XXXXXX", see
+ * src/output.h) in datasets/, models/ and outputs/, and every file in tmp/.  Only the server calls
+ * this (synth_jobs_start), before any job runs.  *removed (may be NULL) gets the count. */
+int synth_store_sweep_temp(synth_store *s, uint64_t *removed, synth_err *err);
+
 /* ---- datasets ---------------------------------------------------------------------------- */
 
 typedef struct synth_dataset {

@@ -405,12 +405,23 @@ static void test_recovery_on_start(void **state)
     synth_job j, c;
     create_job(SYNTH_JOB_GENERATE, p, NULL, &j);
     assert_int_equal(synth_store_job_claim(store, &c, &err), 0);   /* then "crash" */
+    /* what a crash leaves: a temporary output and an upload in progress; real files stay */
+    char stale[512], upload[512], keep[512];
+    snprintf(stale, sizeof stale, "%s/data/outputs/.%s.csv.tmp-AbC123", tu_dir, j.id);
+    snprintf(upload, sizeof upload, "%s/data/tmp/ds_0123456789abcdef.part", tu_dir);
+    snprintf(keep, sizeof keep, "%s/data/outputs/job_0123456789abcdef.csv", tu_dir);
+    tu_write(stale, "partial", 7);
+    tu_write(upload, "partial", 7);
+    tu_write(keep, "a\n", 2);
     synth_jobs_options opt;
     synth_jobs_options_init(&opt);
     opt.workers = 1;
     synth_jobs *pool = NULL;
     assert_int_equal(synth_jobs_start(store, &opt, &pool, &err), 0);
     synth_jobs_notify(pool);
+    assert_int_not_equal(access(stale, F_OK), 0);
+    assert_int_not_equal(access(upload, F_OK), 0);
+    assert_int_equal(access(keep, F_OK), 0);
     assert_true(wait_state(j.id, SYNTH_JOB_SUCCEEDED, 5, &c));
     assert_int_equal(c.attempts, 2);
     synth_jobs_free(pool);
