@@ -271,6 +271,19 @@ static void test_fit_generate_validate(void **state)
     char *html = tu_read(hpath, &hlen);
     assert_non_null(strstr(html, "<svg"));
     free(html);
+    /* with a holdout and a target: utility is computed too */
+    synth_dataset hold;
+    add_dataset(csv_path, "key_aaaaaaaaaaaaaaaa", &hold);
+    snprintf(p, sizeof p, "{\"dataset_id\":\"%s\",\"job_id\":\"%s\",\"holdout_dataset_id\":\"%s\",\"target\":\"color\"}",
+             d.id, gen.id, hold.id);
+    synth_job val2;
+    create_job(SYNTH_JOB_VALIDATE, p, "key_aaaaaaaaaaaaaaaa", &val2);
+    run_claimed(&val2, &opt, &after);
+    if (after.state != SYNTH_JOB_SUCCEEDED)
+        fail_msg("validate with holdout: %s %s", synth_job_state_name(after.state), after.error);
+    res = json_loads(after.result_json, 0, NULL);
+    assert_true(json_is_true(json_object_get(res, "utility")));
+    json_decref(res);
     /* a validate job naming a fit job is refused */
     snprintf(p, sizeof p, "{\"dataset_id\":\"%s\",\"job_id\":\"%s\"}", d.id, fit.id);
     assert_int_equal(synth_jobs_check_params(store, SYNTH_JOB_VALIDATE, p, NULL, &err), SYNTH_BAD_INPUT);
