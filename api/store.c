@@ -25,6 +25,7 @@ struct synth_store {
     char *dir;
     sqlite3 *db;
     pthread_mutex_t mu;
+    sqlite3_stmt *key_lookup;   /* prepared once: authentication runs on every request */
 };
 
 /* ---- migrations -------------------------------------------------------------------------- */
@@ -321,6 +322,7 @@ void synth_store_close(synth_store *s)
 {
     if (s == NULL)
         return;
+    sqlite3_finalize(s->key_lookup);
     if (s->db != NULL)
         sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
@@ -1286,15 +1288,27 @@ int synth_store_key_insert(synth_store *s, const synth_key_info *k, const char *
 int synth_store_key_by_prefix(synth_store *s, const char *prefix, synth_key_info *out, char hash_hex[65],
                               synth_err *err)
 {
+    int rc = 0;
     LOCK(s);
-    sqlite3_stmt *st;
-    int rc = get_one(s, "SELECT " KEY_COLS ", hash FROM api_keys WHERE prefix = ?1 AND ?2 IS NULL", prefix, NULL,
-                     &st, err);
+    if (s->key_lookup == NULL &&
+        sqlite3_prepare_v3(s->db, "SELECT " KEY_COLS ", hash FROM api_keys WHERE prefix = ?1", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->key_lookup, NULL) != SQLITE_OK) {
+        s->key_lookup = NULL;
+        rc = db_fail(s, "prepare", err);
+    }
     if (rc == 0) {
-        memset(out, 0, sizeof *out);
-        key_row(st, out);
-        col_text(st, 6, hash_hex, 65);
-        sqlite3_finalize(st);
+        sqlite3_stmt *st = s->key_lookup;
+        bind_text(st, 1, prefix);
+        int sr = sqlite3_step(st);
+        if (sr == SQLITE_ROW) {
+            memset(out, 0, sizeof *out);
+            key_row(st, out);
+            col_text(st, 6, hash_hex, 65);
+        } else {
+            rc = sr == SQLITE_DONE ? SYNTH_STORE_NOT_FOUND : db_fail(s, "key lookup", err);
+        }
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
     }
     UNLOCK(s);
     return rc == SYNTH_STORE_NOT_FOUND ? not_found(err, "key", "") : rc;
