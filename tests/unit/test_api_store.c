@@ -367,11 +367,16 @@ static void test_job_cap(void **state)
     synth_job j[4];
     const char *key = "key_aaaaaaaaaaaaaaaa";
     for (int i = 0; i < 3; i++)
-        assert_int_equal(synth_store_job_create(s, SYNTH_JOB_FIT, "{}", key, NULL, 3, &j[i], NULL, &err), 0);
+        assert_int_equal(synth_store_job_create(s, SYNTH_JOB_FIT, "{}", key, i == 0 ? "first" : NULL, 3, &j[i], NULL,
+                                                &err), 0);
     assert_int_equal(synth_store_job_create(s, SYNTH_JOB_FIT, "{}", key, NULL, 3, &j[3], NULL, &err),
                      SYNTH_STORE_LIMIT);
     assert_non_null(strstr(err.msg, "limit 3"));
-    /* an idempotent replay is still answered at the cap */
+    /* an idempotent replay is still answered at the cap (it starts nothing) */
+    int existed = 0;
+    assert_int_equal(synth_store_job_create(s, SYNTH_JOB_FIT, "{}", key, "first", 3, &j[3], &existed, &err), 0);
+    assert_int_equal(existed, 1);
+    assert_string_equal(j[3].id, j[0].id);
     uint64_t active;
     assert_int_equal(synth_store_job_active(s, key, &active, &err), 0);
     assert_int_equal(active, 3);
