@@ -59,8 +59,9 @@ int synth_jobs_start(synth_store *store, const synth_jobs_options *opt, synth_jo
 void synth_jobs_notify(synth_jobs *jobs);
 
 /* Stop claiming new jobs; wait up to grace_s seconds for running jobs to finish; ask the rest to
- * stop (between slices) and put them back to `queued`; join the workers.  Returns the number of
- * jobs requeued.  Idempotent. */
+ * stop (generate jobs stop between slices) and put them back to `queued`; join the workers.  A fit
+ * or validate job cannot be stopped half-way: the drain waits for it and records its outcome.
+ * Returns the number of jobs requeued.  Idempotent. */
 int synth_jobs_drain(synth_jobs *jobs, double grace_s);
 
 /* Drain with grace 0 if not yet drained, and free.  NULL is a no-op. */
