@@ -41,7 +41,12 @@ typedef struct synth_route {
     unsigned scope;          /* SYNTH_SCOPE_* needed; 0 = no authentication */
     synth_body_kind body;
     synth_route_fn fn;
+    int slow;                /* runs on its own thread, the connection suspended meanwhile (fits,
+                                CSV passes), so the HTTP threads keep answering */
 } synth_route;
+
+/* Slow handlers running at once; more are answered 503. */
+#define SYNTH_ASYNC_MAX 16
 
 /* The route table (terminated by a {NULL} entry); api/server.c. */
 extern const synth_route synth__routes[];
@@ -56,6 +61,7 @@ struct synth_server {
     synth_metrics *metrics;
     synth_access_log *log;
     atomic_int draining;
+    atomic_int async_inflight;        /* slow handlers running (see synth_route.slow) */
     struct MHD_Response *healthz;     /* shared, prebuilt */
     struct MHD_Response *readyz_ok;
     char *tls_cert_pem, *tls_key_pem;
@@ -76,6 +82,11 @@ typedef struct synth_req {
     atomic_int refs;
     int status;              /* answered status, 0 until then */
     _Atomic uint64_t bytes;  /* body bytes sent */
+    /* slow handlers: 1 while running on a worker thread (answers are parked in pending), 2 when
+     * done and the connection resumed */
+    int async;
+    struct MHD_Response *pending;
+    int pending_status;
     /* authentication */
     int authed;
     synth_key_info key;

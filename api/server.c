@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,30 +27,30 @@
 #include "signals.h"
 
 const synth_route synth__routes[] = {
-    {"GET", "/healthz", 0, SYNTH_BODY_NONE, synth__route_healthz},
-    {"GET", "/readyz", 0, SYNTH_BODY_NONE, synth__route_readyz},
-    {"GET", "/metrics", 0, SYNTH_BODY_NONE, synth__route_metrics},
-    {"GET", "/v1/openapi.json", 0, SYNTH_BODY_NONE, synth__route_openapi},
-    {"POST", "/v1/generate", SYNTH_SCOPE_GENERATE, SYNTH_BODY_CSV, synth__route_generate},
-    {"POST", "/v1/datasets", SYNTH_SCOPE_GENERATE, SYNTH_BODY_CSV, synth__route_dataset_create},
-    {"GET", "/v1/datasets", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_dataset_list},
-    {"GET", "/v1/datasets/{id}", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_dataset_get},
-    {"DELETE", "/v1/datasets/{id}", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_dataset_delete},
-    {"POST", "/v1/models", SYNTH_SCOPE_GENERATE, SYNTH_BODY_JSON, synth__route_model_create},
-    {"GET", "/v1/models", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_model_list},
-    {"GET", "/v1/models/{id}", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_model_get},
-    {"DELETE", "/v1/models/{id}", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_model_delete},
-    {"GET", "/v1/models/{id}/rows", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_model_rows},
-    {"POST", "/v1/models/{id}/samples", SYNTH_SCOPE_GENERATE, SYNTH_BODY_JSON, synth__route_model_samples},
-    {"POST", "/v1/validations", SYNTH_SCOPE_GENERATE, SYNTH_BODY_JSON, synth__route_validation_create},
-    {"GET", "/v1/jobs", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_job_list},
-    {"GET", "/v1/jobs/{id}", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_job_get},
-    {"DELETE", "/v1/jobs/{id}", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_job_cancel},
-    {"GET", "/v1/jobs/{id}/result", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_job_result},
-    {"POST", "/v1/keys", SYNTH_SCOPE_ADMIN, SYNTH_BODY_JSON, synth__route_key_create},
-    {"GET", "/v1/keys", SYNTH_SCOPE_ADMIN, SYNTH_BODY_NONE, synth__route_key_list},
-    {"DELETE", "/v1/keys/{id}", SYNTH_SCOPE_ADMIN, SYNTH_BODY_NONE, synth__route_key_revoke},
-    {NULL, NULL, 0, 0, NULL},
+    {"GET", "/healthz", 0, SYNTH_BODY_NONE, synth__route_healthz, 0},
+    {"GET", "/readyz", 0, SYNTH_BODY_NONE, synth__route_readyz, 0},
+    {"GET", "/metrics", 0, SYNTH_BODY_NONE, synth__route_metrics, 0},
+    {"GET", "/v1/openapi.json", 0, SYNTH_BODY_NONE, synth__route_openapi, 0},
+    {"POST", "/v1/generate", SYNTH_SCOPE_GENERATE, SYNTH_BODY_CSV, synth__route_generate, 1},
+    {"POST", "/v1/datasets", SYNTH_SCOPE_GENERATE, SYNTH_BODY_CSV, synth__route_dataset_create, 1},
+    {"GET", "/v1/datasets", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_dataset_list, 0},
+    {"GET", "/v1/datasets/{id}", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_dataset_get, 0},
+    {"DELETE", "/v1/datasets/{id}", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_dataset_delete, 0},
+    {"POST", "/v1/models", SYNTH_SCOPE_GENERATE, SYNTH_BODY_JSON, synth__route_model_create, 0},
+    {"GET", "/v1/models", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_model_list, 0},
+    {"GET", "/v1/models/{id}", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_model_get, 0},
+    {"DELETE", "/v1/models/{id}", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_model_delete, 0},
+    {"GET", "/v1/models/{id}/rows", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_model_rows, 0},
+    {"POST", "/v1/models/{id}/samples", SYNTH_SCOPE_GENERATE, SYNTH_BODY_JSON, synth__route_model_samples, 0},
+    {"POST", "/v1/validations", SYNTH_SCOPE_GENERATE, SYNTH_BODY_JSON, synth__route_validation_create, 0},
+    {"GET", "/v1/jobs", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_job_list, 0},
+    {"GET", "/v1/jobs/{id}", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_job_get, 0},
+    {"DELETE", "/v1/jobs/{id}", SYNTH_SCOPE_GENERATE, SYNTH_BODY_NONE, synth__route_job_cancel, 0},
+    {"GET", "/v1/jobs/{id}/result", SYNTH_SCOPE_READ, SYNTH_BODY_NONE, synth__route_job_result, 0},
+    {"POST", "/v1/keys", SYNTH_SCOPE_ADMIN, SYNTH_BODY_JSON, synth__route_key_create, 0},
+    {"GET", "/v1/keys", SYNTH_SCOPE_ADMIN, SYNTH_BODY_NONE, synth__route_key_list, 0},
+    {"DELETE", "/v1/keys/{id}", SYNTH_SCOPE_ADMIN, SYNTH_BODY_NONE, synth__route_key_revoke, 0},
+    {NULL, NULL, 0, 0, NULL, 0},
 };
 
 void synth_server_config_init(synth_server_config *c)
@@ -105,6 +106,11 @@ enum MHD_Result synth__respond(synth_req *r, int status, struct MHD_Response *re
     if (resp == NULL)
         return MHD_NO;
     add_rate_headers(r, resp);
+    if (r->async == 1) {   /* on a worker thread: park it until the connection is resumed */
+        r->pending = resp;
+        r->pending_status = status;
+        return MHD_YES;
+    }
     r->status = status;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
@@ -227,6 +233,8 @@ void synth__req_release(synth_req *r)
     if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
     req_discard_temp(r);
+    if (r->pending != NULL)
+        MHD_destroy_response(r->pending);
     synth_free(r->json);
     synth_free(r);
 }
@@ -462,6 +470,46 @@ static int announces_body(struct MHD_Connection *conn)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }
 
+static void *async_main(void *arg)
+{
+    synth_req *r = arg;
+    synth_server *s = r->srv;
+    (void)r->route->fn(r);
+    r->async = 2;
+    MHD_resume_connection(r->conn);
+    synth__req_release(r);
+    atomic_fetch_sub(&s->async_inflight, 1);
+    return NULL;
+}
+
+/* Run a slow handler on its own thread with the connection suspended; the answer is queued when
+ * libmicrohttpd calls back after the resume. */
+static enum MHD_Result run_async(synth_req *r)
+{
+    synth_server *s = r->srv;
+    if (atomic_fetch_add(&s->async_inflight, 1) >= SYNTH_ASYNC_MAX) {
+        atomic_fetch_sub(&s->async_inflight, 1);
+        return synth__respond_error(r, 503, "too many uploads are being processed; retry shortly");
+    }
+    atomic_fetch_add(&r->refs, 1);
+    r->async = 1;
+    MHD_suspend_connection(r->conn);
+    pthread_t tid;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&tid, &attr, async_main, r);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        synth__respond_error(r, 503, "cannot start a worker thread");
+        r->async = 2;
+        MHD_resume_connection(r->conn);
+        synth__req_release(r);
+        atomic_fetch_sub(&s->async_inflight, 1);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size,
                                   void **con_cls)
@@ -489,6 +537,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (announces_body(conn) && admit(r, &ret) != 0)
             return ret;
         return MHD_YES;
+    }
+    if (r->async == 2) {   /* a slow handler finished: queue its parked answer */
+        r->async = 0;
+        struct MHD_Response *resp = r->pending;
+        r->pending = NULL;
+        if (resp == NULL)
+            return MHD_NO;
+        r->status = r->pending_status;
+        ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+        MHD_destroy_response(resp);
+        return ret;
     }
     if (r->status != 0) {   /* already answered; drop whatever body still comes */
         *upload_size = 0;
@@ -518,7 +577,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         close(r->fd);
         r->fd = -1;
     }
-    return r->route->fn(r);
+    return r->route->slow ? run_async(r) : r->route->fn(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -629,21 +688,24 @@ static int start_daemon(synth_server *s, synth_err *err)
     addr.sin_port = htons(c->port);
     if (inet_pton(AF_INET, c->host, &addr.sin_addr) != 1)
         return synth_err_set(err, SYNTH_USAGE, "--listen: '%s' is not an IPv4 address", c->host);
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (c->tls_cert != NULL)
         flags |= MHD_USE_TLS;
-    struct MHD_OptionItem opts[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, &addr},
-        {MHD_OPTION_THREAD_POOL_SIZE, c->threads > 1 ? c->threads : 0, NULL},
-        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, 4096, NULL},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
-        {c->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert_pem},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem},
-        {MHD_OPTION_END, 0, NULL},
-    };
+    struct MHD_OptionItem opts[12];
+    size_t n = 0;
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
+    if (c->threads > 1)   /* one thread: the internal polling thread alone */
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, c->threads, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4096, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+    if (c->tls_cert != NULL) {
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem};
+    }
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (s->daemon == NULL) {
         if (c->tls_cert != NULL)
@@ -669,6 +731,7 @@ int synth_server_start(const synth_server_config *c, synth_server **out, synth_e
         return synth_err_set(err, SYNTH_NOMEM, "out of memory");
     s->cfg = *c;
     atomic_init(&s->draining, 0);
+    atomic_init(&s->async_inflight, 0);
     static const char healthz[] = "{\"status\":\"ok\"}";
     static const char ready[] = "{\"status\":\"ready\"}";
     s->healthz = MHD_create_response_from_buffer(sizeof healthz - 1, (void *)healthz, MHD_RESPMEM_PERSISTENT);
@@ -738,6 +801,11 @@ int synth_server_stop(synth_server *s, synth_err *err)
     }
     if (s->jobs != NULL)
         synth_jobs_drain(s->jobs, s->cfg.grace);
+    /* Slow handlers resume their connections: the daemon must outlive them. */
+    for (int i = 0; atomic_load(&s->async_inflight) > 0 && i < 6000; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     if (s->daemon != NULL)
         MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
