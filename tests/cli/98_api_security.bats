@@ -56,89 +56,142 @@ no_5xx() {
     ! grep -qaE 'SQLite format 3|root:.*:0:0:' "$API_BODY" || fail "$1 leaked a file"
 }
 
+# check_batch WHAT: every answer of the last api_batch is 4xx (STRICT=1) or at least not 5xx/000,
+# and no body leaks a file.
+check_batch() {
+    local bad
+    if [ "${STRICT:-1}" = 1 ]; then
+        bad=$(awk '$2 !~ /^4[0-9][0-9]$/' "$API_BATCH")
+    else
+        bad=$(awk '$2 ~ /^(5[0-9][0-9]|000)$/' "$API_BATCH")
+    fi
+    [ -z "$bad" ] || fail "$1: unexpected answers:" "$(printf '%s\n' "$bad" | head -n 10)"
+    ! grep -rlaE 'SQLite format 3|root:.*:0:0:' "$API_BATCH.d" >/dev/null || fail "$1: a body leaked a file"
+}
+
 @test "security: hostile ids in every path (raw and encoded): 4xx, never success" {
+    spec="$BATS_TEST_TMPDIR/spec"
+    : >"$spec"
     for p in "${PAYLOADS[@]}"; do
         for enc in raw uri; do
             id=${p// /%20}   # curl refuses a raw space; everything else goes as is
             [ $enc = uri ] && id=$(uri "$p")
             for route in "/v1/datasets/$id" "/v1/models/$id" "/v1/jobs/$id" "/v1/models/$id/rows?rows=5" \
                          "/v1/jobs/$id/result" "/v1/datasets/$id/../$DS"; do
-                api_req GET "$route" --path-as-is
-                no_5xx "GET $route" || return 1
-                [[ "$API_STATUS" == 4?? ]] || fail "GET $route answered $API_STATUS"
+                printf 'GET\t%s\t-\t-\t-\n' "$route" >>"$spec"
             done
             for route in "/v1/datasets/$id" "/v1/models/$id" "/v1/jobs/$id"; do
-                api_req DELETE "$route" --path-as-is
-                no_5xx "DELETE $route" || return 1
-                [[ "$API_STATUS" == 4?? ]] || fail "DELETE $route answered $API_STATUS"
+                printf 'DELETE\t%s\t-\t-\t-\n' "$route" >>"$spec"
             done
-            KEY=$ADMIN api_req DELETE "/v1/keys/$id" --path-as-is
-            no_5xx "DELETE /v1/keys/$id" || return 1
-            [[ "$API_STATUS" == 4?? ]] || fail "DELETE /v1/keys/$id answered $API_STATUS"
+            printf 'DELETE\t%s\t-\t-\t%s\n' "/v1/keys/$id" "$ADMIN" >>"$spec"
         done
     done
-    # traversal in the route part itself
+    api_batch "$spec"
+    [ "$(wc -l <"$API_BATCH")" -eq $((${#PAYLOADS[@]} * 2 * 10)) ]
+    check_batch "hostile ids"
+    # traversal in the route part itself: no 5xx
+    : >"$spec"
     for route in "/v1/../v1/datasets" "/v1/datasets/%2e%2e" "/../../etc/passwd" "/v1/datasets/..%2f..%2fstore.db" \
-                 "/v1//datasets" "/v1/datasets/$DS/" "/%2e%2e/store.db"; do
-        api_req GET "$route" --path-as-is
-        no_5xx "GET $route" || return 1
+                 "/v1//datasets" "/v1/datasets/$DS/" "/%2e%2e/store.db" "/v1/datasets/$DS%00" "/v1/datasets/%00"; do
+        printf 'GET\t%s\t-\t-\t-\n' "$route" >>"$spec"
     done
+    api_batch "$spec"
+    STRICT=0 check_batch "hostile routes"
+    # and the fixtures are still there
+    api_req GET "/v1/datasets/$DS"
+    expect_status 200
 }
 
 @test "security: hostile query parameters: names stored literally, numbers rejected, no 5xx" {
+    spec="$BATS_TEST_TMPDIR/spec"
+    : >"$spec"
+    for p in "${PAYLOADS[@]}"; do
+        printf 'POST\t%s\ttext/csv\t@%s\t-\n' "/v1/datasets?name=$(uri "$p")" "$BATS_FILE_TMPDIR/s.csv" >>"$spec"
+    done
+    api_batch "$spec"
+    STRICT=0 check_batch "hostile names"
+    cp "$API_BATCH" "$BATS_TEST_TMPDIR/made"
+    : >"$spec"
+    i=0
+    for p in "${PAYLOADS[@]}"; do
+        i=$((i + 1))
+        code=$(awk -v n=$i '$1 == n {print $2}' "$BATS_TEST_TMPDIR/made")
+        case "$code" in
+        201)
+            [ "$(jq -r .name "$API_BATCH.d/$i")" = "$p" ] || fail "name stored as '$(jq -r .name "$API_BATCH.d/$i")', sent '$p'"
+            id=$(jq -r .id "$API_BATCH.d/$i")
+            [[ "$id" =~ ^ds_[0-9a-f]{16}$ ]] || fail "id $id"
+            printf 'GET\t/v1/datasets/%s\t-\t-\t-\n' "$id" >>"$spec"
+            printf 'DELETE\t/v1/datasets/%s\t-\t-\t-\n' "$id" >>"$spec" ;;
+        4??) ;;
+        *) fail "name=$p answered $code" ;;
+        esac
+    done
+    [ "$(grep -c . "$spec")" -ge 20 ] || fail "hostile names were refused instead of stored: $(cat "$BATS_TEST_TMPDIR/made")"
+    if [ -s "$spec" ]; then
+        api_batch "$spec"
+        # each GET gives back the literal name, each DELETE 204
+        awk '($3 == "GET" && $2 != 200) || ($3 == "DELETE" && $2 != 204)' "$API_BATCH" | grep -q . &&
+            fail "get/delete of literal names: $(cat "$API_BATCH")"
+        for f in "$API_BATCH.d"/*; do
+            [ -s "$f" ] || continue
+            n=$(jq -r .name "$f")
+            printf '%s\n' "${PAYLOADS[@]}" | grep -qxF -- "$n" || fail "GET returned name '$n'"
+        done
+    fi
+    spec="$BATS_TEST_TMPDIR/spec"
+    : >"$spec"
     for p in "${PAYLOADS[@]}"; do
         q=$(uri "$p")
-        api_req POST "/v1/datasets?name=$q" -H 'Content-Type: text/csv' --data-binary "@$BATS_FILE_TMPDIR/s.csv"
-        no_5xx "name=$p" || return 1
-        if [ "$API_STATUS" = 201 ]; then
-            id=$(api_json .id)
-            [[ "$id" =~ ^ds_[0-9a-f]{16}$ ]] || fail "id $id"
-            api_req GET "/v1/datasets/$id"
-            [ "$(api_json .name)" = "$p" ] || fail "name stored as '$(api_json .name)', sent '$p'"
-            api_req DELETE "/v1/datasets/$id"
-            expect_status 204
-        else
-            [[ "$API_STATUS" == 4?? ]] || fail "name=$p: $API_STATUS"
-        fi
-        for query in "rows=$q" "rows=5&seed=$q"; do
-            api_req GET "/v1/models/$MD/rows?$query"
-            no_5xx "$query" || return 1
-            [[ "$API_STATUS" == 4?? ]] || fail "$query answered $API_STATUS"
-        done
-        api_req GET "/v1/jobs?state=$q"
-        no_5xx "state=$p" || return 1
-        [[ "$API_STATUS" == 4?? ]] || fail "state=$p answered $API_STATUS"
-        api_req GET "/v1/jobs/$FIT/result?format=$q"
-        no_5xx "format=$p" || return 1
+        printf 'GET\t%s\t-\t-\t-\n' "/v1/models/$MD/rows?rows=$q" "/v1/models/$MD/rows?rows=5&seed=$q" \
+            "/v1/jobs?state=$q" >>"$spec"
     done
+    api_batch "$spec"
+    check_batch "hostile rows, seed, state"
+    : >"$spec"
+    for p in "${PAYLOADS[@]}"; do
+        printf 'GET\t%s\t-\t-\t-\n' "/v1/jobs/$FIT/result?format=$(uri "$p")" >>"$spec"
+    done
+    api_batch "$spec"
+    STRICT=0 check_batch "hostile format"
 }
 
 @test "security: hostile JSON fields: 4xx, no 5xx, no job on a hostile id" {
+    spec="$BATS_TEST_TMPDIR/spec"
+    : >"$spec"
+    json=application/json
     for p in "${PAYLOADS[@]}"; do
         s=$(jq -cn --arg v "$p" '$v')
         for body in "{\"dataset_id\":$s}" "{\"dataset_id\":\"$DS\",\"generator\":$s}" \
                     "{\"dataset_id\":\"$DS\",\"params\":{$s:$s}}"; do
-            api_req POST /v1/models -H 'Content-Type: application/json' --data "$body"
-            no_5xx "POST /v1/models $body" || return 1
-            [[ "$API_STATUS" == 4?? ]] || fail "POST /v1/models $body answered $API_STATUS"
+            printf 'POST\t/v1/models\t%s\t%s\t-\n' "$json" "$body" >>"$spec"
         done
-        api_req POST "/v1/models/$(uri "$p")/samples" --path-as-is -H 'Content-Type: application/json' --data '{"rows":5}'
-        no_5xx "samples on $p" || return 1
-        [[ "$API_STATUS" == 4?? ]] || fail "samples on $p answered $API_STATUS"
+        printf 'POST\t%s\t%s\t{"rows":5}\t-\n' "/v1/models/$(uri "$p")/samples" "$json" >>"$spec"
         for body in "{\"dataset_id\":$s,\"job_id\":$s}" "{\"dataset_id\":\"$DS\",\"job_id\":$s}" \
                     "{\"dataset_id\":\"$DS\",\"job_id\":\"$FIT\",\"target\":$s}" \
                     "{\"dataset_id\":\"$DS\",\"job_id\":\"$FIT\",\"holdout_dataset_id\":$s}"; do
-            api_req POST /v1/validations -H 'Content-Type: application/json' --data "$body"
-            no_5xx "POST /v1/validations $body" || return 1
-            [[ "$API_STATUS" == 4?? ]] || fail "POST /v1/validations $body answered $API_STATUS"
+            printf 'POST\t/v1/validations\t%s\t%s\t-\n' "$json" "$body" >>"$spec"
         done
-        KEY=$ADMIN api_req POST /v1/keys -H 'Content-Type: application/json' --data "{\"name\":\"k\",\"scopes\":[$s]}"
-        no_5xx "scopes $p" || return 1
-        [[ "$API_STATUS" == 4?? ]] || fail "scopes [$p] answered $API_STATUS"
-        KEY=$ADMIN api_req POST /v1/keys -H 'Content-Type: application/json' --data "{\"name\":$s,\"scopes\":[\"read\"]}"
-        no_5xx "key name $p" || return 1
-        if [ "$API_STATUS" = 201 ]; then
-            [ "$(api_json .name)" = "$p" ] || fail "key name stored as $(api_json .name)"
+        printf 'POST\t/v1/keys\t%s\t%s\t%s\n' "$json" "{\"name\":\"k\",\"scopes\":[$s]}" "$ADMIN" >>"$spec"
+    done
+    api_batch "$spec"
+    [ "$(wc -l <"$API_BATCH")" -eq $((${#PAYLOADS[@]} * 9)) ]
+    check_batch "hostile JSON fields"
+    # no job was made from any of them
+    api_req GET /v1/jobs
+    [ "$(jq '(.items // .) | length' "$API_BODY")" = 1 ] || fail "jobs: $(jq -c '[(.items // .)[] | .params]' "$API_BODY")"
+    # key names are stored literally
+    : >"$spec"
+    for p in "${PAYLOADS[@]}"; do
+        printf 'POST\t/v1/keys\t%s\t%s\t%s\n' "$json" "{\"name\":$(jq -cn --arg v "$p" '$v'),\"scopes\":[\"read\"]}" "$ADMIN" >>"$spec"
+    done
+    api_batch "$spec"
+    STRICT=0 check_batch "hostile key names"
+    i=0
+    for p in "${PAYLOADS[@]}"; do
+        i=$((i + 1))
+        if [ "$(awk -v n=$i '$1 == n {print $2}' "$API_BATCH")" = 201 ]; then
+            [ "$(jq -r .name "$API_BATCH.d/$i")" = "$p" ] || fail "key name stored as $(jq -r .name "$API_BATCH.d/$i")"
         fi
     done
 }

@@ -182,3 +182,44 @@ api_upload() {
     expect_status 201 "upload $1" || return 1
     api_json .id
 }
+
+# api_batch SPEC_FILE: many requests over one curl process (kept-alive connections), for suites
+# that send hundreds.  SPEC_FILE lines: METHOD<TAB>PATH<TAB>CONTENT_TYPE<TAB>BODY<TAB>KEY, where
+# "-" means none for CONTENT_TYPE and BODY, and KEY "-" means $KEY, "none" no Authorization.
+# Paths go as is (--path-as-is).  Writes "N STATUS METHOD PATH" lines to $API_BATCH (file), the
+# bodies to $API_BATCH.d/N.
+api_batch() {
+    local spec=$1 dir cfg n=0 method path ctype body key
+    dir=$(api_tmp)
+    API_BATCH="$dir/batch.$$"
+    rm -rf "$API_BATCH.d"
+    mkdir -p "$API_BATCH.d"
+    cfg="$dir/batch.$$.cfg"
+    : >"$cfg"
+    # config values are double-quoted; \\ and \" escape (no subshells: hundreds of lines)
+    local e_url e_body e_key=${KEY:-} e_ca=${API_CACERT:-}
+    e_ca=${e_ca//\\/\\\\}; e_ca=${e_ca//\"/\\\"}
+    while IFS=$'\t' read -r method path ctype body key; do
+        [ -n "$method" ] || continue
+        n=$((n + 1))
+        e_url=$API_URL$path; e_url=${e_url//\\/\\\\}; e_url=${e_url//\"/\\\"}
+        e_body=${body//\\/\\\\}; e_body=${e_body//\"/\\\"}
+        case "$key" in
+        none) e_key="" ;;
+        - | '') e_key=${KEY:-} ;;
+        *) e_key=$key ;;
+        esac
+        [ $n -gt 1 ] && printf 'next\n'
+        printf 'path-as-is\nsilent\nmax-time = %s\nrequest = %s\nurl = "%s"\noutput = "%s"\nwrite-out = "%s %%{http_code}\\n"\n' \
+            "$API_CURL_TIMEOUT" "$method" "$e_url" "$API_BATCH.d/$n" "$n"
+        [ -n "$e_ca" ] && printf 'cacert = "%s"\n' "$e_ca"
+        [ "$ctype" != - ] && printf 'header = "Content-Type: %s"\n' "$ctype"
+        [ "$body" != - ] && printf 'data-binary = "%s"\n' "$e_body"
+        [ -z "$e_key" ] || printf 'header = "Authorization: Bearer %s"\n' "$e_key"
+    done <"$spec" >"$cfg"
+    curl -K "$cfg" >"$API_BATCH.codes" 2>"$API_BATCH.err" || true
+    [ "$(wc -l <"$API_BATCH.codes")" -eq "$n" ] ||
+        fail "api_batch: $(wc -l <"$API_BATCH.codes") answers for $n requests: $(head -c 300 "$API_BATCH.err")" || return 1
+    # "N STATUS" + "METHOD PATH" (paths are kept out of --write-out, where % is special)
+    awk -F'\t' 'NF { print $1 " " $2 }' "$spec" | paste -d' ' "$API_BATCH.codes" - >"$API_BATCH"
+}
