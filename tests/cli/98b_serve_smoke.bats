@@ -140,6 +140,26 @@ url() {
     [ "$output" = 400 ]
 }
 
+@test "serve: a client that leaves mid-stream stops the generator; nothing is left behind" {
+    local d=$BATS_FILE_TMPDIR
+    local pid threads_before threads_after
+    pid=$(cat "$d/pid")
+    threads_before=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
+    run curl -s -o /dev/null --max-time 2 -H "Authorization: Bearer $(cat "$d/key")" \
+        -H 'Content-Type: text/csv' --data-binary @"$d/small.csv" "$(url '/v1/generate?rows=500000000')"
+    [ "$status" -eq 28 ] || fail "curl exit $status (expected a timeout mid-stream)"
+    local i
+    for i in $(seq 1 50); do
+        threads_after=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
+        [ "$threads_after" -le "$threads_before" ] && break
+        sleep 0.1
+    done
+    [ "$threads_after" -le "$threads_before" ] || fail "threads $threads_before -> $threads_after"
+    [ -z "$(ls -A "$d/var/tmp")" ] || fail "left in tmp: $(ls "$d/var/tmp")"
+    run curl -s -o /dev/null -w '%{http_code}' "$(url /healthz)"
+    [ "$output" = 200 ]
+}
+
 @test "serve: access log has JSON lines with the key prefix and never the secret or query" {
     local d=$BATS_FILE_TMPDIR
     curl -s -o /dev/null -H "Authorization: Bearer $(cat "$d/key")" "$(url '/v1/jobs?state=queued')"
