@@ -1,9 +1,9 @@
 /* cmd_serve.c -- `synth serve`: run the REST server (api/server.h) until SIGTERM or SIGINT.
  *
- * SIGINT/SIGTERM are blocked in every thread and taken with sigtimedwait by the main thread, so
- * a signal never interrupts a request or a job half-way: the first one starts the drain (stop
- * accepting, /readyz 503, running jobs get --grace seconds, then are requeued), the store is
- * closed and the command exits 0. */
+ * SIGINT/SIGTERM (and SIGHUP, ignored) are blocked in every thread; the main thread takes the
+ * first two with sigtimedwait, so a signal never interrupts a request or a job half-way: the first
+ * one starts the drain (stop accepting, /readyz 503, running jobs get --grace seconds, then are
+ * requeued), the store is closed and the command exits 0. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,7 +126,9 @@ static int run_serve(const cli_args *a)
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    sigset_t blocked = stop;
+    sigaddset(&blocked, SIGHUP);   /* a closed terminal must not stop the engines (signals.c's flag) */
+    pthread_sigmask(SIG_BLOCK, &blocked, NULL);
     signal(SIGPIPE, SIG_IGN);
     synth_server *srv = NULL;
     rc = synth_server_start(&cfg, &srv, &err);
