@@ -376,7 +376,7 @@ static void render_scalars(out_buf *o, synth_metrics *m)
                "# HELP synth_rate_limited_total Requests answered 429 by a rate limit.\n"
                "# TYPE synth_rate_limited_total counter\n"
                "synth_rate_limited_total %llu\n"
-               "# HELP synth_auth_failures_total Requests answered 401 (missing, unknown or revoked "
+               "# HELP synth_auth_failures_total Failed authentications (missing, unknown or revoked "
                "key).\n"
                "# TYPE synth_auth_failures_total counter\n"
                "synth_auth_failures_total %llu\n",

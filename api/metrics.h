@@ -16,7 +16,7 @@
  *                                                              failed, cancelled)
  *   synth_rows_generated_total                                counter
  *   synth_rate_limited_total                                  counter
- *   synth_auth_failures_total                                 counter
+ *   synth_auth_failures_total                                 counter (failed authentications)
  *   synth_uptime_seconds                                      gauge
  * Families always appear with their HELP and TYPE lines, even before any sample.
  *
