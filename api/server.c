@@ -354,6 +354,17 @@ static int authenticate(synth_req *r, enum MHD_Result *ret)
     return 0;
 }
 
+/* Does the request announce a body?  (An answer queued before the body is read makes libmicrohttpd
+ * close the connection, so requests without one are admitted on the final call instead, which
+ * keeps keep-alive connections open for /healthz and every GET.) */
+static int announces_body(struct MHD_Connection *conn)
+{
+    const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (clen != NULL && strcmp(clen, "0") != 0)
+        return 1;
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 /* Body checks on the first call: Content-Type and declared length.  0 = go on. */
 static int body_begin(synth_req *r, enum MHD_Result *ret)
 {
@@ -363,8 +374,8 @@ static int body_begin(synth_req *r, enum MHD_Result *ret)
     uint64_t declared = 0;
     int have_len = clen != NULL && synth_http_parse_u64(clen, UINT64_MAX, &declared) == 0;
     if (r->route->body == SYNTH_BODY_JSON) {
-        if (have_len && declared == 0 && ctype == NULL)
-            return 0;   /* an empty body counts as {} */
+        if (!announces_body(r->conn))
+            return 0;   /* no body at all counts as {} */
         if (!synth_http_content_type_is(ctype, "application/json")) {
             *ret = synth__respond_error(r, 415, "the request body must be application/json");
             return -1;
@@ -457,17 +468,6 @@ static int admit(synth_req *r, enum MHD_Result *ret)
     if (r->route->scope != 0 && authenticate(r, ret) != 0)
         return -1;
     return body_begin(r, ret);
-}
-
-/* Does the request announce a body?  (An answer queued before the body is read makes libmicrohttpd
- * close the connection, so requests without one are admitted on the final call instead, which
- * keeps keep-alive connections open for /healthz and every GET.) */
-static int announces_body(struct MHD_Connection *conn)
-{
-    const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (clen != NULL && strcmp(clen, "0") != 0)
-        return 1;
-    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }
 
 static void *async_main(void *arg)
