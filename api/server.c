@@ -64,7 +64,7 @@ void synth_server_config_init(synth_server_config *c)
     c->burst = 20;
     c->max_jobs = 4;
     c->auth_failures = 10;
-    c->max_upload = 1ULL << 30;
+    c->max_upload = 1000000000ULL;   /* "1G", as --max-upload spells it */
     c->max_rows = 1000000000ULL;
     c->grace = 30;
 }

@@ -23,7 +23,7 @@ typedef struct synth_server_config {
     double burst;              /* per-key bucket size (default 20) */
     unsigned max_jobs;         /* queued+running jobs per key (default 4) */
     unsigned auth_failures;    /* failed auth per IP per minute (default 10) */
-    uint64_t max_upload;       /* bytes per CSV upload (default 1 GiB) */
+    uint64_t max_upload;       /* bytes per CSV upload (default 1e9) */
     uint64_t max_rows;         /* largest rows= of a request (default 1e9) */
     const char *access_log;    /* file, "-" for stdout, NULL for none */
     const char *tls_cert;      /* PEM files; both or neither */
