@@ -47,6 +47,7 @@ stop_server() {
   kill -TERM "$PID"; wait "$PID" || true; PID=""
 }
 trap 'if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi' EXIT
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- 1. /healthz ------------------------------------------------------------------------------
 log "/healthz with wrk -t2 -c64 -d10s, $RUNS runs"
@@ -87,6 +88,9 @@ curl -sS "${auth[@]}" "$URL/v1/models/$md/rows?rows=100000&seed=1" -o "$B/api.cs
 "$SYNTH" generate "$model" --rows 100000 --seed 1 -o "$B/cli.csv" -q
 cmp -s "$B/api.csv" "$B/cli.csv" && same=yes || same=NO
 rm -f "$B/api.csv" "$B/cli.csv"
+# peak RSS after one download of ROWS/10 rows, to compare with the peak after the full-size ones
+curl -sS "${auth[@]}" -o /dev/null "$URL/v1/models/$md/rows?rows=$((ROWS / 10))&seed=1"
+rss_small_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$PID/status")
 api_rs=(); cli_rs=(); bytes=0
 for i in $(seq "$RUNS"); do
   r=$(curl -sS "${auth[@]}" -o /dev/null -w '%{time_total} %{size_download}' "$URL/v1/models/$md/rows?rows=$ROWS&seed=1")
@@ -129,7 +133,8 @@ section=$(cat <<MD
 ## REST API (\`synth serve\`)
 
 Written by tests/bench/api_bench.sh on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores; wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}')
-and the server on the same machine.  Medians of $RUNS runs.
+and the server on the same machine (load average at the start: $load_start; other work on a shared
+machine moves these figures).  Medians of $RUNS runs.
 
 | measure | result | target |
 | --- | ---: | --- |
@@ -137,7 +142,7 @@ and the server on the same machine.  Medians of $RUNS runs.
 | streamed \`GET /v1/models/{id}/rows?rows=$ROWS\` (Adult model, curl to /dev/null) | **$api_med rows/s** ($(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}') MB per download) | within 20% of the CLI |
 | \`synth generate --rows $ROWS -o -\` on the same model file and seed | $cli_med rows/s | |
 | streamed / CLI | **$ratio** | >= 0.80 |
-| server peak RSS after the streamed downloads (VmHWM) | $(awk -v k="$rss_kb" 'BEGIN {printf "%.1f", k / 1024}') MiB | constant in rows |
+| server peak RSS (VmHWM) after one download of $((ROWS / 10)) rows / after $RUNS of $ROWS | $(awk -v k="$rss_small_kb" 'BEGIN {printf "%.1f", k / 1024}') / $(awk -v k="$rss_kb" 'BEGIN {printf "%.1f", k / 1024}') MiB | constant in rows |
 | limiter, \`--rate 10 --burst 20\`, \`wrk -t2 -c32 -d2s\` on one key: admitted / offered | $adm_med / $off_med (bounds: ${bounds[*]}; all runs: ${admitted[*]}) | never above 20 + 10 x elapsed: **$verdict** |
 
 The streamed rows are byte-identical to the CLI's (checked on 100,000 rows: $same).  Every
