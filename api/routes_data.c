@@ -65,6 +65,7 @@ int synth__rows_seed(synth_req *r, int *have_rows, uint64_t *rows, uint64_t *see
     synth_http_problem_clear(&p);
     const char *v = synth__req_query(r, "rows");
     *have_rows = 0;
+    *rows = 0;
     *seed = 0;
     if (v == NULL) {
         synth_http_problem_set(&p, 400, "the query parameter rows=N is required");
