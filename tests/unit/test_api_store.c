@@ -640,6 +640,62 @@ static void test_alloc_failures(void **state)
     assert_true(nomem >= 2);
 }
 
+typedef struct {
+    synth_store *s;
+    char (*ids)[SYNTH_ID_MAX];
+    int n;
+} claim_arg;
+
+static void *claim_all(void *p)
+{
+    claim_arg *a = p;
+    synth_err err;
+    synth_job j;
+    while (synth_store_job_claim(a->s, &j, &err) == 0)
+        memcpy(a->ids[a->n++], j.id, SYNTH_ID_MAX);
+    return NULL;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+    return strcmp(x, y);
+}
+
+/* Four workers claiming at once: each of 200 jobs is claimed exactly once. */
+static void test_concurrent_claims(void **state)
+{
+    (void)state;
+    synth_store *s = open_ok(fresh_dir());
+    synth_err err;
+    synth_job j;
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(synth_store_job_create(s, SYNTH_JOB_FIT, "{}", NULL, NULL, 0, &j, NULL, &err), 0);
+    static char ids[4][200][SYNTH_ID_MAX];
+    pthread_t t[4];
+    claim_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i].s = s;
+        args[i].ids = ids[i];
+        args[i].n = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, claim_all, &args[i]), 0);
+    }
+    static char all[200][SYNTH_ID_MAX];
+    int total = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        for (int k = 0; k < args[i].n; k++)
+            memcpy(all[total++], ids[i][k], SYNTH_ID_MAX);
+    }
+    assert_int_equal(total, 200);
+    qsort(all, 200, SYNTH_ID_MAX, cmp_id);
+    for (int i = 1; i < 200; i++)
+        assert_string_not_equal(all[i - 1], all[i]);
+    uint64_t counts[SYNTH_JOB_NSTATES];
+    assert_int_equal(synth_store_job_counts(s, counts, &err), 0);
+    assert_int_equal(counts[SYNTH_JOB_RUNNING], 200);
+    synth_store_close(s);
+}
+
 static void test_time_format(void **state)
 {
     (void)state;
@@ -659,7 +715,8 @@ int main(void)
         cmocka_unit_test(test_job_idempotency), cmocka_unit_test(test_job_cap),
         cmocka_unit_test(test_job_lifecycle),  cmocka_unit_test(test_job_recovery),
         cmocka_unit_test(test_sql_injection),  cmocka_unit_test(test_concurrent_cap),
-        cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_concurrent_claims), cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_time_format),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
