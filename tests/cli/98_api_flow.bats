@@ -99,6 +99,28 @@ get() { cat "$BATS_FILE_TMPDIR/id.$1" 2>/dev/null; }
     ! cmp -s "$API_BODY" "$BATS_TEST_TMPDIR/cli.csv"
 }
 
+@test "flow: a 1e9-row stream starts at once; a client that hangs up stops the engine" {
+    md=$(get md)
+    start=$(date +%s%N)
+    curl -sS -N --max-time 20 -H "Authorization: Bearer $KEY" "$API_URL/v1/models/$md/rows?rows=1000000000&seed=1" 2>/dev/null |
+        head -c 300000 >"$BATS_TEST_TMPDIR/head.csv" || true
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ "$(stat -c %s "$BATS_TEST_TMPDIR/head.csv")" = 300000 ]
+    [ "$ms" -lt 5000 ] || fail "the first 300 kB took $ms ms"
+    # the prefix is the CLI's
+    "$SYNTH" generate "$API_DATA/models/$md.synth" --rows 3000 --seed 1 -o - -q | head -c 300000 | cmp - "$BATS_TEST_TMPDIR/head.csv"
+    # once the client is gone the server goes idle: under 0.3 s of CPU over the next second
+    sleep 1
+    cpu() { awk '{print $14 + $15}' "/proc/$API_PID/stat"; }
+    a=$(cpu); sleep 1; b=$(cpu)
+    ticks=$(getconf CLK_TCK)
+    [ $(( (b - a) * 10 )) -lt $((ticks * 3)) ] || fail "server still busy: $((b - a)) ticks in 1 s"
+    hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$API_PID/status")
+    [ "$hwm" -lt 400000 ] || fail "server peak RSS $hwm kB"
+    api_req GET /healthz
+    expect_status 200
+}
+
 @test "flow: generate job writes the CLI's bytes; result downloadable" {
     md=$(get md)
     api_req POST "/v1/models/$md/samples" -H 'Content-Type: application/json' --data '{"rows":20000,"seed":5}'
