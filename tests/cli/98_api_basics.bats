@@ -189,3 +189,31 @@ teardown_file() {
     done
     grep -q '"path":"/v1/datasets"' "$log"
 }
+
+@test "api: authenticated errors (403, 404, 422) carry the RateLimit headers too" {
+    KEY=$READER api_req DELETE /v1/datasets/ds_0000000000000000
+    expect_problem 403
+    [ -n "$(api_header ratelimit)" ] && [ -n "$(api_header ratelimit-policy)" ] || fail "403 without RateLimit"
+    api_req GET /v1/datasets/ds_0000000000000000
+    expect_problem 404
+    [ -n "$(api_header ratelimit)" ] && [ -n "$(api_header ratelimit-remaining)" ] || fail "404 without RateLimit"
+    api_req POST /v1/models -H 'Content-Type: application/json' --data '{"nope":1}'
+    expect_problem 422
+    [ -n "$(api_header ratelimit)" ] || fail "422 without RateLimit"
+}
+
+@test "api: metrics label requests by route template, never by raw path or id" {
+    for id in ds_00000000000000a1 ds_00000000000000b2 ds_00000000000000c3 '..%2f..%2fx' 'x%22y'; do
+        api_req GET "/v1/datasets/$id"
+    done
+    for p in /v1/aaa /v1/bbb '/x%22%7D%20evil' /ccc/ddd; do api_req GET "$p"; done
+    text=$(curl -sS --max-time 10 "$API_URL/metrics")
+    assert_not_contains "$text" ds_00000000000000a1
+    assert_not_contains "$text" 'route="/v1/aaa"'
+    assert_not_contains "$text" evil
+    assert_contains "$text" 'synth_http_requests_total{route="/v1/datasets/{id}",method="GET",status="404"}'
+    assert_contains "$text" 'synth_http_requests_total{route="other",method="GET",status="404"}'
+    # every sample line is well formed (name{labels} value)
+    bad=$(printf '%s\n' "$text" | grep -v '^#' | grep -vE '^[a-z_]+(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? [0-9.e+-]+$' || true)
+    [ -z "$bad" ] || fail "malformed lines: $bad"
+}
