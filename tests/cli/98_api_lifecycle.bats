@@ -62,6 +62,25 @@ wait_running() {
     [ -z "$(find "$API_DATA/outputs" -name '.*' -type f)" ] || fail "temporary outputs left: $(ls -a "$API_DATA/outputs")"
 }
 
+@test "lifecycle: a job that crashes the server 3 times is failed with a reason, not run forever" {
+    api_start --rate 1000 --burst 1000 --workers 1
+    KEY=$(api_key crash3 read,generate)
+    fit_model
+    api_req POST "/v1/models/$MD/samples" -H 'Content-Type: application/json' --data '{"rows":300000000,"seed":1}'
+    job=$(api_json .id)
+    for attempt in 1 2 3; do
+        PROGRESS=1 wait_running "$job" || return 1
+        [ "$(api_json .attempts)" = $attempt ] || fail "attempt $attempt: attempts $(api_json .attempts)"
+        api_kill9
+        API_REUSE_DATA=1 api_start --rate 1000 --burst 1000 --workers 1
+    done
+    api_req GET "/v1/jobs/$job"
+    [ "$(api_json .state)" = failed ] || fail "after 3 crashes: $(cat "$API_BODY")"
+    [ "$(api_json .attempts)" = 3 ]
+    [ -n "$(api_json '.error // empty')" ] || fail "no reason given"
+    [ -z "$(find "$API_DATA/outputs" -type f)" ] || fail "outputs left: $(ls -a "$API_DATA/outputs")"
+}
+
 @test "lifecycle: SIGTERM lets a running job finish within --grace, then exits 0" {
     api_start --rate 1000 --burst 1000 --workers 1 --grace 30
     KEY=$(api_key drain read,generate)
