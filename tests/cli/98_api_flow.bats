@@ -152,6 +152,28 @@ get() { cat "$BATS_FILE_TMPDIR/id.$1" 2>/dev/null; }
     [ "$bytes" = "$(stat -c %s "$BATS_TEST_TMPDIR/cli.csv")" ]
 }
 
+@test "flow: another key cannot see, stream, use, cancel or delete this key's objects" {
+    ds=$(get ds); md=$(get md); gen=$(get gen)
+    for path in "/v1/datasets/$ds" "/v1/models/$md" "/v1/models/$md/rows?rows=5" "/v1/jobs/$gen" "/v1/jobs/$gen/result"; do
+        KEY=$OTHER api_req GET "$path"
+        expect_problem 404 || fail "GET $path as another key: $API_STATUS"
+    done
+    KEY=$OTHER api_req POST "/v1/models/$md/samples" -H 'Content-Type: application/json' --data '{"rows":5}'
+    expect_problem 404
+    KEY=$OTHER api_req POST /v1/models -H 'Content-Type: application/json' --data "{\"dataset_id\":\"$ds\"}"
+    expect_problem 404
+    KEY=$OTHER api_req POST /v1/validations -H 'Content-Type: application/json' --data "{\"dataset_id\":\"$ds\",\"job_id\":\"$gen\"}"
+    expect_problem 404
+    for path in "/v1/jobs/$gen" "/v1/datasets/$ds"; do
+        KEY=$OTHER api_req DELETE "$path"
+        expect_problem 404 || fail "DELETE $path as another key: $API_STATUS"
+    done
+    KEY=$OTHER api_req GET /v1/jobs
+    [ "$(jq '(.items // .) | length' "$API_BODY")" = 0 ]
+    api_req GET "/v1/jobs/$gen"
+    [ "$(api_json .state)" = succeeded ]
+}
+
 @test "flow: validate job -> report (JSON scores, HTML with format=html)" {
     ds=$(get ds)
     gen=$(get gen)
