@@ -471,6 +471,25 @@ static json_t *num_or_null(json_t *obj, const char *key)
     return json_is_number(v) ? json_real(json_number_value(v)) : json_null();
 }
 
+/* The report names its inputs by server path; a client sees object ids instead, never the layout
+ * of the data directory. */
+static int label_report_inputs(json_t *doc, const char *ds, const char *gen_job, const char *holdout, synth_err *err)
+{
+    static const char *const keys[] = {"real", "synthetic", "holdout"};
+    const char *ids[] = {ds, gen_job, holdout};
+    const char *fields[] = {"dataset_id", "job_id", "dataset_id"};
+    json_t *inputs = json_object_get(doc, "inputs");
+    for (size_t i = 0; i < 3; i++) {
+        json_t *in = json_object_get(inputs, keys[i]);
+        if (!json_is_object(in))
+            continue;
+        json_object_del(in, "path");
+        if (ids[i] != NULL && json_object_set_new(in, fields[i], json_string(ids[i])) != 0)
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory labelling the report");
+    }
+    return 0;
+}
+
 static int run_validate(job_ctx *c, json_t *p, synth_err *err)
 {
     int rc = check_validate(NULL, p, NULL, err);
@@ -497,6 +516,8 @@ static int run_validate(job_ctx *c, json_t *p, synth_err *err)
     synth_store_job_progress(c->store, c->job->id, 0.05, NULL);
     json_t *doc = NULL;
     rc = synth_validate(&req, &doc, err);
+    if (rc == 0)
+        rc = label_report_inputs(doc, ds, gen_job, holdout, err);
     if (rc == 0)
         rc = cli_write_json(doc, jpath, err);
     if (rc == 0)

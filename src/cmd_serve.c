@@ -26,6 +26,7 @@ static const cli_option serve_options[] = {
     {"max-upload", 0, "BYTES", 0, "largest CSV upload (default 1G; 413 above)"},
     {"max-rows", 0, "N", 0, "largest rows= of a streamed generation (default 1e9)"},
     {"access-log", 0, "FILE", 0, "JSON-lines access log ('-' = standard output; default none)"},
+    {"auth-failures", 0, "N", 0, "failed authentications per client IP per minute before 429 (default 10)"},
     {"grace", 0, "SECONDS", 0, "on SIGTERM, how long running jobs may finish before requeue (default 30)"},
     {NULL, 0, NULL, 0, NULL},
 };
@@ -105,6 +106,13 @@ static int read_config(const cli_args *a, synth_server_config *c, char *host, si
     if ((v = cli_get(a, "max-rows")) != NULL &&
         (rc = synth_parse_count(v, 1000000000000ULL, &c->max_rows, "--max-rows", err)))
         return rc;
+    if ((v = cli_get(a, "auth-failures")) != NULL) {
+        if ((rc = cli_parse_uint("--auth-failures", v, 1000000, &n, err)))
+            return rc;
+        if (n < 1)
+            return synth_err_set(err, SYNTH_USAGE, "--auth-failures must be at least 1");
+        c->auth_failures = (unsigned)n;
+    }
     if ((v = cli_get(a, "grace")) != NULL && (rc = parse_double("--grace", v, 0, &c->grace, err)))
         return rc;
     return 0;

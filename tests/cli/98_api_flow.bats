@@ -189,6 +189,11 @@ get() { cat "$BATS_FILE_TMPDIR/id.$1" 2>/dev/null; }
     expect_status 200
     assert_contains "$(api_header content-type)" application/json
     jq -e '.fidelity.overall > 0.7' "$API_BODY" >/dev/null || fail "report: $(head -c 300 "$API_BODY")"
+    # inputs are named by object id, never by the server's file paths
+    [ "$(jq -r .inputs.real.dataset_id "$API_BODY")" = "$ds" ] || fail "inputs: $(jq -c .inputs "$API_BODY")"
+    [ "$(jq -r .inputs.synthetic.job_id "$API_BODY")" = "$gen" ]
+    ! grep -q "$API_DATA" "$API_BODY" || fail "report names a server path"
+    ! jq -e '[.inputs[]? | objects | has("path")] | any' "$API_BODY" >/dev/null || fail "report has a path field"
     api_req GET "/v1/jobs/$job/result?format=html"
     expect_status 200
     assert_contains "$(api_header content-type)" text/html

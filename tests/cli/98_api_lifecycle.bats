@@ -178,3 +178,24 @@ wait_running() {
     [ "$status" -eq 2 ] || fail "no --data-dir: status $status"
     assert_contains "$stderr" data-dir
 }
+
+@test "lifecycle: a second server on a port in use fails with exit 4 instead of sharing it" {
+    api_start
+    run --separate-stderr timeout 20 "$SYNTH" serve --listen "127.0.0.1:$API_PORT" --data-dir "$BATS_TEST_TMPDIR/other"
+    [ "$status" -eq 4 ] || fail "second serve on port $API_PORT: status $status: $stderr"
+    assert_contains "$stderr" "cannot listen"
+    api_stop
+}
+
+@test "lifecycle: --auth-failures sets the per-IP failed-auth limit" {
+    api_start --auth-failures 3
+    for i in 1 2 3; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Authorization: Bearer synth_nope' "$API_URL/v1/datasets")
+        [ "$code" = 401 ] || fail "attempt $i: $code"
+    done
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Authorization: Bearer synth_nope' "$API_URL/v1/datasets")
+    [ "$code" = 429 ] || fail "attempt 4: $code"
+    api_stop
+    run --separate-stderr timeout 20 "$SYNTH" serve --listen 127.0.0.1:0 --data-dir "$BATS_TEST_TMPDIR/d" --auth-failures 0
+    [ "$status" -eq 2 ] || fail "--auth-failures 0: status $status"
+}
