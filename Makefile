@@ -14,18 +14,19 @@ VERSION := 0.1.0
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 BUILD   ?= build
-PKGS    := gsl openblas lapacke sqlite3 jansson zlib libcrypto
+PKGS    := gsl openblas lapacke sqlite3 jansson zlib libcrypto libmicrohttpd
 # Debian packages the build and the tests need (kept in one list; `make deps` installs the missing).
 DEB_PKGS := build-essential pkg-config libgsl-dev libopenblas-dev liblapacke-dev libcsv-dev \
             libsqlite3-dev libssl-dev libjansson-dev librandom123-dev zlib1g-dev libmicrohttpd-dev \
-            libcmocka-dev bats clang libclang-rt-14-dev cppcheck chromium libxml2-utils jq
-# Only for `make bench`: wall time and peak RSS (/usr/bin/time), the interim quality scorer.
-BENCH_PKGS := time python3
+            libcmocka-dev bats clang libclang-rt-14-dev cppcheck chromium libxml2-utils jq \
+            curl openssl sqlite3
+# Only for `make bench`: wall time and peak RSS (/usr/bin/time), the interim quality scorer, wrk (REST API).
+BENCH_PKGS := time python3 wrk
 
 WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lopenblas -llapacke -lsqlite3 -ljansson -lz -lcrypto)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lopenblas -llapacke -lsqlite3 -ljansson -lz -lcrypto -lmicrohttpd)
 # libcsv ships no .pc file; GSL's pkg-config pulls in gslcblas, which OpenBLAS replaces.
 LIBS := $(filter-out -lgslcblas,$(PKG_LIBS)) -lcsv -lpthread -lm
 INCLUDES := -Isrc -Igenerators -Iprivacy -Ivalidation -Iapi -Iinfra

@@ -8,6 +8,7 @@
 const cli_command *const synth_commands[] = {
     &synth_cmd_schema, &synth_cmd_fit, &synth_cmd_generate, &synth_cmd_validate, &synth_cmd_inspect,
     &synth_cmd_privacy_check, &synth_cmd_privacy_anonymize, &synth_cmd_pii_scan, &synth_cmd_pii_mask,
+    &synth_cmd_serve, &synth_cmd_keys_create, &synth_cmd_keys_list, &synth_cmd_keys_revoke,
     NULL,
 };
 

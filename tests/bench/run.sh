@@ -218,5 +218,7 @@ Gaussian copula) under that library's own typing of Adult's columns; measured he
 integer column numeric, the shuffle scores higher, so compare synth with the shuffle line above,
 measured the same way.
 MD
+echo "bench: REST API"
+tests/bench/api_bench.sh >>"$doc"
 echo "bench: wrote $doc"
 cat "$doc"
