@@ -487,6 +487,10 @@ static int label_report_inputs(json_t *doc, const char *ds, const char *gen_job,
         if (ids[i] != NULL && json_object_set_new(in, fields[i], json_string(ids[i])) != 0)
             return synth_err_set(err, SYNTH_NOMEM, "out of memory labelling the report");
     }
+    json_t *leak = json_object_get(doc, "pii_leakage");
+    if (json_is_object(leak) && (json_object_set_new(leak, "source", json_string(ds)) != 0 ||
+                                 json_object_set_new(leak, "output", json_string(gen_job)) != 0))
+        return synth_err_set(err, SYNTH_NOMEM, "out of memory labelling the report");
     return 0;
 }
 
