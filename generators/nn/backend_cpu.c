@@ -335,9 +335,11 @@ static void cpu_cond_loss(synth_nn_backend *b, int rows, int nd, const int *star
             float mx = -INFINITY;
             for (int j = 0; j < w; j++)
                 mx = l[st + j] > mx ? l[st + j] : mx;
-            double sum = 0.0;
-            for (int j = 0; j < w; j++)
-                sum += exp((double)(l[st + j] - mx));
+            double sum = 0.0;   /* >= 1: the max term is exp(0); w >= 1 */
+            int jj = 0;
+            do
+                sum += exp((double)(l[st + jj] - mx));
+            while (++jj < w);
             total += m * (log(sum) + mx - l[st + target]);
             float k = scale * m;
             for (int j = 0; j < w; j++)

@@ -756,53 +756,133 @@ uint64_t *synth__ctgan_net_rng_counter(synth_ctgan_net *net)
 
 /* ---- inference -------------------------------------------------------------------------------- */
 
-int synth_ctgan_net_generate(const synth_ctgan_net *cnet, int n, const float *noise, const float *cond,
+/* Inference runs on the host with its own dense kernel instead of sgemm: BLAS kernels sum in an
+ * order that depends on how many rows a call holds and on the thread split, so a row would come
+ * out differently in different chunks or shards.  Here every output element is
+ *   bias + (((x_0 w_0 + x_1 w_1) + x_2 w_2) + ...)       in k order, one multiply and one add each
+ * (no FMA contraction: C11 mode), whatever the number of rows, so sampling stays a pure function
+ * of (model, seed, row index).  Weights are transposed into k-major tiles of GEN_TILE columns. */
+#define GEN_TILE 64
+#define GEN_ROWS 4
+
+typedef struct {
+    int in, out, outp;   /* outp: out rounded up to GEN_TILE */
+    float *wt;           /* in x outp, zero padded */
+    const float *bias;
+} dense;
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void dense_tile(int rows, int in, const float *X, int ldx, const float *wt, int outp, float *acc)
+{
+    for (int k = 0; k < in; k++) {
+        const float *w = wt + (size_t)k * outp;
+        for (int r = 0; r < rows; r++) {
+            float a = X[(size_t)r * ldx + k];
+            float *o = acc + r * GEN_TILE;
+            for (int j = 0; j < GEN_TILE; j++)
+                o[j] += a * w[j];
+        }
+    }
+}
+
+/* Y (rows x out, ldy) = X W^T + bias, deterministic per element (see above). */
+static void dense_rows(const dense *d, int rows, const float *X, int ldx, float *Y, int ldy)
+{
+    for (int i0 = 0; i0 < rows; i0 += GEN_ROWS) {
+        int r = rows - i0 < GEN_ROWS ? rows - i0 : GEN_ROWS;
+        for (int j0 = 0; j0 < d->outp; j0 += GEN_TILE) {
+            float acc[GEN_ROWS * GEN_TILE] = {0};
+            dense_tile(r, d->in, X + (size_t)i0 * ldx, ldx, d->wt + j0, d->outp, acc);
+            int w = d->out - j0 < GEN_TILE ? d->out - j0 : GEN_TILE;
+            for (int rr = 0; rr < r; rr++)
+                for (int j = 0; j < w; j++)
+                    Y[(size_t)(i0 + rr) * ldy + j0 + j] = acc[rr * GEN_TILE + j] + d->bias[j0 + j];
+        }
+    }
+}
+
+static int dense_make(dense *d, const float *params, lin l)
+{
+    d->in = l.in;
+    d->out = l.out;
+    d->outp = (l.out + GEN_TILE - 1) / GEN_TILE * GEN_TILE;
+    d->wt = synth_calloc((size_t)l.in * d->outp, sizeof(float));
+    if (d->wt == NULL)
+        return -1;
+    for (int j = 0; j < l.out; j++)
+        for (int k = 0; k < l.in; k++)
+            d->wt[(size_t)k * d->outp + j] = params[l.w + (size_t)j * l.in + k];
+    d->bias = params + l.b;
+    return 0;
+}
+
+int synth_ctgan_net_generate(const synth_ctgan_net *net, int n, const float *noise, const float *cond,
                              float *out, synth_err *err)
 {
-    /* Only reads the net: the casts below hand the backend const data it does not write. */
-    synth_ctgan_net *net = (synth_ctgan_net *)cnet;
     const synth_ctgan_config *c = &net->cfg;
-    const synth_nn_ops *o = net->ops;
     if (n <= 0)
         return 0;
     if (c->cond_dim > 0 && cond == NULL)
         return synth_err_set(err, SYNTH_USAGE, "ctgan: generate without cond vectors");
-    int blk = n < GEN_BLOCK ? n : GEN_BLOCK, maxg = 1, W = net->hwidth;
+    int blk = n < GEN_BLOCK ? n : GEN_BLOCK, maxg = 1, W = net->hwidth, E = c->embedding_dim;
     for (int k = 0; k < c->ngen; k++)
         maxg = c->gen_dims[k] > maxg ? c->gen_dims[k] : maxg;
-    int fail = 0;
-    float *H = balloc(net, (size_t)blk * W, &fail);
-    float *A = balloc(net, (size_t)blk * maxg, &fail);
-    float *Y = balloc(net, (size_t)blk * c->data_dim, &fail);
-    float *S = balloc(net, (size_t)blk * (c->embedding_dim + c->cond_dim), &fail);
-    if (fail) {
-        bfree(net, &H);
-        bfree(net, &A);
-        bfree(net, &Y);
-        bfree(net, &S);
+    int cpu = net->ops->download == NULL || strcmp(net->ops->name, "cpu") == 0;
+    float *hostp = cpu ? NULL : synth_malloc((net->G.n + net->nstate + 1) * sizeof(float));
+    float *H = synth_malloc((size_t)blk * W * sizeof(float));
+    float *A = synth_malloc((size_t)blk * maxg * sizeof(float));
+    float *sc = synth_malloc((size_t)2 * maxg * sizeof(float));
+    dense d[MAXL + 1] = {{0}};
+    int fail = (!cpu && hostp == NULL) || H == NULL || A == NULL || sc == NULL;
+    const float *P = net->G.p, *S = net->gstate;
+    if (!fail && !cpu) {
+        net->ops->download(net->b, hostp, net->G.p, net->G.n);
+        net->ops->download(net->b, hostp + net->G.n, net->gstate, net->nstate);
+        P = hostp;
+        S = hostp + net->G.n;
+    }
+    for (int k = 0; !fail && k <= c->ngen; k++)
+        fail = dense_make(&d[k], P, net->glin[k]) != 0;
+    if (!fail) {
+        for (int r0 = 0; r0 < n; r0 += blk) {
+            int rows = n - r0 < blk ? n - r0 : blk;
+            for (int i = 0; i < rows; i++) {
+                float *h = H + (size_t)i * W + net->zcol;
+                memcpy(h, noise + (size_t)(r0 + i) * E, (size_t)E * sizeof(float));
+                if (c->cond_dim > 0)
+                    memcpy(h + E, cond + (size_t)(r0 + i) * c->cond_dim, (size_t)c->cond_dim * sizeof(float));
+            }
+            for (int k = 0; k < c->ngen; k++) {
+                lin l = net->glin[k];
+                const float *g = P + net->gamma[k], *be = P + net->beta[k];
+                const float *rm = S + net->rmean[k], *rv = S + net->rvar[k];
+                for (int j = 0; j < l.out; j++) {
+                    sc[j] = g[j] / sqrtf(rv[j] + BN_EPS);
+                    sc[maxg + j] = be[j] - rm[j] * sc[j];
+                }
+                dense_rows(&d[k], rows, H + net->rcol[k] + l.out, W, A, l.out);
+                for (int i = 0; i < rows; i++) {
+                    const float *a = A + (size_t)i * l.out;
+                    float *y = H + (size_t)i * W + net->rcol[k];
+                    for (int j = 0; j < l.out; j++) {
+                        float v = a[j] * sc[j] + sc[maxg + j];
+                        y[j] = v > 0.0f ? v : 0.0f;
+                    }
+                }
+            }
+            dense_rows(&d[c->ngen], rows, H, W, out + (size_t)r0 * c->data_dim, c->data_dim);
+        }
+    }
+    for (int k = 0; k <= c->ngen; k++)
+        synth_free(d[k].wt);
+    synth_free(hostp);
+    synth_free(H);
+    synth_free(A);
+    synth_free(sc);
+    if (fail)
         return synth_err_set(err, SYNTH_NOMEM, "ctgan: out of memory generating %d rows", blk);
-    }
-    for (int r0 = 0; r0 < n; r0 += blk) {
-        int rows = n - r0 < blk ? n - r0 : blk;
-        o->upload(net->b, S, noise + (size_t)r0 * c->embedding_dim, (size_t)rows * c->embedding_dim);
-        o->copy2d(net->b, rows, c->embedding_dim, S, c->embedding_dim, H + net->zcol, W);
-        if (c->cond_dim > 0) {
-            o->upload(net->b, S, cond + (size_t)r0 * c->cond_dim, (size_t)rows * c->cond_dim);
-            o->copy2d(net->b, rows, c->cond_dim, S, c->cond_dim, H + net->zcol + c->embedding_dim, W);
-        }
-        for (int k = 0; k < c->ngen; k++) {
-            lin l = net->glin[k];
-            linear(net, net->G.p, l, rows, H + net->rcol[k] + l.out, W, A, l.out);
-            o->bn_relu_eval(net->b, rows, l.out, A, net->G.p + net->gamma[k], net->G.p + net->beta[k], BN_EPS,
-                            net->gstate + net->rmean[k], net->gstate + net->rvar[k], H + net->rcol[k], W);
-        }
-        linear(net, net->G.p, net->glin[c->ngen], rows, H, W, Y, c->data_dim);
-        o->download(net->b, out + (size_t)r0 * c->data_dim, Y, (size_t)rows * c->data_dim);
-    }
-    bfree(net, &H);
-    bfree(net, &A);
-    bfree(net, &Y);
-    bfree(net, &S);
     return 0;
 }
 
