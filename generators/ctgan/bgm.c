@@ -203,8 +203,8 @@ static void log_resp_row(int k, const double *logc, const double *mean, const do
     }
     double s = 0;
     for (int c = 0; c < k; c++)
-        s += exp(lr[c] - mx);
-    double lse = mx + log(s);
+        s += exp(lr[c] - mx);   /* >= 1: the largest term is exp(0) */
+    double lse = mx + log(s > 1.0 ? s : 1.0);
     for (int c = 0; c < k; c++)
         lr[c] -= lse;
 }

@@ -614,11 +614,10 @@ static int ctgan_sample(const synth_model *m, uint64_t seed, synth_chunk *ch, sy
     size_t n = ch->nrows, emb = (size_t)m->cfg.embedding_dim, cd = (size_t)m->cfg.cond_dim;
     size_t dim = (size_t)m->cfg.data_dim;
     size_t bytes = BLOCK * (emb + (cd ? cd : 1) + dim) * sizeof(float) + BLOCK * sizeof(synth_rng);
-    unsigned char *scratch = synth_chunk_scratch(ch, bytes);
-    if (scratch == NULL)
+    synth_rng *draw = synth_chunk_scratch(ch, bytes);   /* BLOCK rngs, then the float arrays */
+    if (draw == NULL)
         return synth_err_set(err, SYNTH_NOMEM, "out of memory");
-    synth_rng *draw = (synth_rng *)scratch;
-    float *noise = (float *)(scratch + BLOCK * sizeof(synth_rng));
+    float *noise = (void *)(draw + BLOCK);
     float *cond = noise + BLOCK * emb;
     float *raw = cond + BLOCK * (cd ? cd : 1);
     ch->arena_len = 0;
