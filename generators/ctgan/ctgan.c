@@ -579,6 +579,7 @@ static int ctgan_fit(const synth_schema *schema, const synth_sample_table *t, co
         rc = synth_nn_backend_open(m->device, opt->threads, &m->backend, err);
     if (rc)
         goto done;
+    double t0 = now_seconds();
     if (opt->resume_path != NULL) {
         if ((rc = resume_from(m, opt->resume_path, m->p.epochs, err)))
             goto done;
@@ -587,6 +588,13 @@ static int ctgan_fit(const synth_schema *schema, const synth_sample_table *t, co
     }
     if ((rc = synth_ctgan_transform(m->tf, schema, t, m->p.seed, &data, &cats, err)))
         goto done;
+    if (opt->log != NULL) {
+        char line[200];
+        snprintf(line, sizeof line, "preprocessing %.2f s: %zu rows -> data_dim %d, cond_dim %d (%d discrete columns)%s",
+                 now_seconds() - t0, t->nrows, m->tf->data_dim, m->tf->cond_dim, m->tf->ndiscrete,
+                 opt->resume_path ? ", transformer from the checkpoint" : "");
+        opt->log(opt->log_ctx, line);
+    }
     synth_ctgan_sampler_free(m->sampler);   /* a resumed model has a counts-only sampler */
     m->sampler = NULL;
     if ((rc = synth_ctgan_sampler_new(cats, t->nrows, m->tf->ndiscrete, m->tf->disc_ncat, &m->sampler, err)))

@@ -24,6 +24,7 @@ setup() {
 @test "ctgan fit prints one progress line per epoch" {
     assert_eq "$(grep -c '^synth fit: epoch [0-9]*/100  loss_g -\?[0-9.]*  loss_d -\?[0-9.]*  [0-9.]* s$' "$BATS_FILE_TMPDIR/fit.err")" 100
     assert_contains "$(cat "$BATS_FILE_TMPDIR/fit.err")" "ctgan model of 2000 rows x 4 columns"
+    assert_contains "$(cat "$BATS_FILE_TMPDIR/fit.err")" "preprocessing "
 }
 
 @test "ctgan reproduces the two modes, the category frequencies and their dependence" {

@@ -204,7 +204,7 @@ static void test_progress_and_params(void **state)
     synth_err err;
     nlines = 0;
     assert_int_equal(gen->fit(g_schema, g_sample, &opt, &m, &err), 0);
-    assert_int_equal(nlines, 2);
+    assert_int_equal(nlines, 3);   /* preprocessing + 2 epochs */
     assert_non_null(strstr(last_line, "epoch 2/2  loss_g "));
     assert_non_null(strstr(last_line, "loss_d "));
     gen->free(m);
