@@ -25,10 +25,12 @@ static inline SYNTH_NN_HD philox4x32_ctr_t synth__nn_philox_block(uint64_t seed,
     return philox4x32(ctr, key);
 }
 
-/* Uniform float in (0, 1) from the top 24 bits of a word. */
+/* Uniform float in the open interval (0, 1) from the top 23 bits of a word: k + 0.5 is exact in a
+ * float for k < 2^23, so the largest value is 1 - 2^-24, never 1 (with 24 bits the top value
+ * would round up to exactly 1.0 and -log(-log(u)) would be infinite). */
 static inline SYNTH_NN_HD float synth__nn_u01(uint32_t w)
 {
-    return ((float)(w >> 8) + 0.5f) * (1.0f / 16777216.0f);
+    return ((float)(w >> 9) + 0.5f) * (1.0f / 8388608.0f);
 }
 
 #endif

@@ -22,6 +22,7 @@
 #include "nn/backend_impl.h"
 #include "nn/ctgan_net.h"
 #include "nn/ctgan_net_internal.h"
+#include "nn/nn_rng.h"
 
 static synth_nn_backend *cpu;
 
@@ -333,6 +334,20 @@ static void test_lrelu_dropout_and_fills(void **state)
     free(v);
 }
 
+/* Regression: the largest 32-bit word once gave u == 1.0 exactly, so -log(-log(u)) was infinite
+ * and a Gumbel-softmax span turned into NaN mid-training. */
+static void test_uniform_is_open_interval(void **state)
+{
+    (void)state;
+    const uint32_t words[] = {0u, 1u, 511u, 512u, 0x7fffffffu, 0xfffffe00u, 0xfffffeffu, 0xffffffffu};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        float u = synth__nn_u01(words[i]);
+        assert_true(u > 0.0f && u < 1.0f);
+        assert_true(isfinite(-logf(-logf(u))));
+    }
+    assert_true(synth__nn_u01(0xffffffffu) > 0.9999998f);
+}
+
 static void test_gemm_transposes(void **state)
 {
     (void)state;
@@ -439,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_cond_loss),
         cmocka_unit_test(test_gradient_penalty_grad),
         cmocka_unit_test(test_lrelu_dropout_and_fills),
+        cmocka_unit_test(test_uniform_is_open_interval),
         cmocka_unit_test(test_gemm_transposes),
         cmocka_unit_test(test_cuda_matches_cpu),
     };
