@@ -5,6 +5,12 @@
  * contiguous rows that the compiler can vectorise.  Column reductions run over tiles of columns
  * with double accumulators on the stack, so no op allocates.  See backend_impl.h for each op's
  * contract. */
+/* The loops below are written to vectorise: GCC's -O2 only vectorises loops without a scalar
+ * remainder, and sqrtf/expf keep errno semantics unless told otherwise. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3", "no-math-errno")
+#endif
+
 #include <assert.h>
 #include <math.h>
 #include <string.h>
