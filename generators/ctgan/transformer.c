@@ -328,19 +328,36 @@ fail:
     return rc;
 }
 
-/* argmax of raw[k] + Gumbel noise over k < n: a draw from softmax(raw). */
-static int gumbel_argmax(const float *raw, int n, synth_rng *rng)
+/* A draw from softmax(raw[0..n)): the same distribution as argmax(raw + Gumbel noise), the
+ * reference's Gumbel-softmax followed by argmax, for one uniform and n exponentials. */
+static int softmax_draw(const float *raw, int n, synth_rng *rng)
 {
-    int best = 0;
-    double bv = -INFINITY;
-    for (int k = 0; k < n; k++) {
-        double g = (double)raw[k] - log(-log(synth_rng_uniform(rng)));
-        if (g > bv) {
-            bv = g;
-            best = k;
+    float mx = raw[0];
+    for (int k = 1; k < n; k++)
+        mx = raw[k] > mx ? raw[k] : mx;
+    double p[256], sum = 0;
+    if (n > 256) {   /* wider spans (many categories): two passes, no buffer */
+        for (int k = 0; k < n; k++)
+            sum += exp((double)(raw[k] - mx));
+        double u = synth_rng_uniform(rng) * sum, acc = 0;
+        for (int k = 0; k < n; k++) {
+            acc += exp((double)(raw[k] - mx));
+            if (u < acc)
+                return k;
         }
+        return n - 1;
     }
-    return best;
+    for (int k = 0; k < n; k++) {
+        p[k] = exp((double)(raw[k] - mx));
+        sum += p[k];
+    }
+    double u = synth_rng_uniform(rng) * sum, acc = 0;
+    for (int k = 0; k < n; k++) {
+        acc += p[k];
+        if (u < acc)
+            return k;
+    }
+    return n - 1;
 }
 
 void synth_ctgan_decode_row(const synth_ctgan_transformer *tf, const synth_schema *schema, const float *raw,
@@ -351,18 +368,18 @@ void synth_ctgan_decode_row(const synth_ctgan_transformer *tf, const synth_schem
         const float *x = raw + tc->offset;
         size_t cell = tc->col * ch->cap + r;
         if (!tc->continuous) {
-            int s = gumbel_argmax(x, tc->ncat, rng);
+            int s = softmax_draw(x, tc->ncat, rng);
             int nc = (int)schema->cols[tc->col].ncategories;
             ch->is_null[cell] = s >= nc;
             ch->cells[cell].index = s >= nc ? 0 : s;
             continue;
         }
         double alpha = tanh((double)x[0]);
-        int k = gumbel_argmax(x + 1, tc->nmodes, rng);
+        int k = softmax_draw(x + 1, tc->nmodes, rng);
         int comp = tc->mode[k];
         double v = alpha * STD_MULTIPLIER * tc->bgm.std[comp] + tc->bgm.mean[comp];
         v = v < tc->lo ? tc->lo : v > tc->hi ? tc->hi : v;
-        int null = tc->has_null && gumbel_argmax(x + 1 + tc->nmodes, 2, rng) == 1;
+        int null = tc->has_null && softmax_draw(x + 1 + tc->nmodes, 2, rng) == 1;
         ch->is_null[cell] = (uint8_t)null;
         ch->cells[cell].num = v;
     }

@@ -10,8 +10,8 @@
  * are the discrete columns the conditional vector ranges over.  Id, PII and text columns are not
  * modelled here (the driver fills them as the copula does).
  * The inverse (decode) turns one row of the generator's raw outputs into chunk cells: alpha =
- * tanh(raw), each one-hot part by argmax(raw + Gumbel noise) -- the same distribution as the
- * reference's argmax of a Gumbel-softmax sample -- and values clamped to the training range.
+ * tanh(raw), each one-hot part a draw from softmax(raw) (the distribution of the reference's
+ * argmax of a Gumbel-softmax sample), and values clamped to the training range.
  * All randomness comes from the counter-based RNG by (seed, row).  The transformer owns its
  * arrays (_free); it borrows nothing; read-only use is thread-safe. */
 #ifndef SYNTH_CTGAN_TRANSFORMER_H
@@ -74,7 +74,7 @@ int synth_ctgan_transform(const synth_ctgan_transformer *tf, const synth_schema 
                           synth_err *err);
 
 /* Decode one row of raw generator outputs (data_dim floats) into chunk row r, drawing the
- * Gumbel noise from rng.  Can't fail. */
+ * category and mode draws from rng.  Can't fail. */
 void synth_ctgan_decode_row(const synth_ctgan_transformer *tf, const synth_schema *schema, const float *raw,
                             synth_rng *rng, synth_chunk *ch, size_t r);
 
