@@ -390,14 +390,32 @@ static int write_checkpoint(const synth_model *m, const char *path, synth_err *e
     int rc = synth_model_file_create(&mf, path, err);
     if (rc)
         return rc;
-    char num[32];
+    /* With the schema and the usual metadata a checkpoint is also a model `synth generate` and
+     * `synth inspect` open (to look at a long training while it runs). */
+    char num[32], created[32];
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     snprintf(num, sizeof num, "%llu", (unsigned long long)m->epochs_done);
+    json_t *sj = synth_schema_to_json(m->schema);
+    char *schema_text = sj ? json_dumps(sj, JSON_COMPACT) : NULL;
+    json_decref(sj);
+    if (schema_text == NULL) {
+        synth_model_file_free(mf);
+        return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+    }
     if ((rc = synth_model_file_set_meta(mf, "format", "synth-ctgan-checkpoint", err)) ||
         (rc = synth_model_file_set_meta(mf, "generator", "ctgan", err)) ||
+        (rc = synth_model_file_set_meta(mf, "synth_version", SYNTH_VERSION, err)) ||
+        (rc = synth_model_file_set_meta(mf, "created_at", created, err)) ||
+        (rc = synth_model_file_set_meta(mf, "schema", schema_text, err)) ||
         (rc = synth_model_file_set_meta(mf, "checkpoint_epoch", num, err)) || (rc = ctgan_save(m, mf, err))) {
+        free(schema_text);
         synth_model_file_free(mf);
         return rc;
     }
+    free(schema_text);
     return synth_model_file_commit(mf, err);
 }
 

@@ -61,6 +61,10 @@ setup() {
     "$SYNTH" fit "$DATA/ctgan_mix.csv" --generator ctgan --epochs 2 "${SMALL[@]}" --threads 1 -q --checkpoint-every 2 \
         -o "$d/half.synth"
     [ -f "$d/half.synth.ckpt" ] || fail "no checkpoint written"
+    # a checkpoint is also a model: it generates what the model of the same epoch does
+    "$SYNTH" generate "$d/half.synth.ckpt" --rows 500 -o "$d/ck.csv" -q
+    "$SYNTH" generate "$d/half.synth" --rows 500 -o "$d/hm.csv" -q
+    cmp "$d/ck.csv" "$d/hm.csv"
     run --separate-stderr "$SYNTH" fit "$DATA/ctgan_mix.csv" --generator ctgan --epochs 4 "${SMALL[@]}" --threads 1 \
         --resume "$d/half.synth.ckpt" -o "$d/resumed.synth"
     [ "$status" -eq 0 ] || fail "resume failed: $stderr"
