@@ -535,6 +535,13 @@ void cu_rand_normal(synth_nn_backend *b, size_t n, float *p, uint64_t seed, uint
     check_launch(b);
 }
 
+int cu_failed(synth_nn_backend *b)
+{
+    if (cudaDeviceSynchronize() != cudaSuccess || cudaGetLastError() != cudaSuccess)
+        ctx_of(b)->failed = 1;
+    return ctx_of(b)->failed;
+}
+
 void cu_close(synth_nn_backend *b)
 {
     cuda_ctx *c = ctx_of(b);
@@ -575,6 +582,7 @@ synth_nn_ops make_ops(void)
     o.adam = cu_adam;
     o.rand_uniform = cu_rand_uniform;
     o.rand_normal = cu_rand_normal;
+    o.failed = cu_failed;
     o.close = cu_close;
     return o;
 }

@@ -84,6 +84,9 @@ typedef struct synth_nn_ops {
     /* Uniform (0,1) / standard normal fills, element i a function of (seed, counter, i). */
     void (*rand_uniform)(synth_nn_backend *b, size_t n, float *p, uint64_t seed, uint64_t counter);
     void (*rand_normal)(synth_nn_backend *b, size_t n, float *p, uint64_t seed, uint64_t counter);
+    /* Optional (NULL = never fails): nonzero once an op has failed asynchronously (a CUDA launch
+     * or copy); the net checks it after each step and reports SYNTH_INTERNAL. */
+    int (*failed)(synth_nn_backend *b);
     void (*close)(synth_nn_backend *b);
 } synth_nn_ops;
 

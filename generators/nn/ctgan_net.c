@@ -711,6 +711,9 @@ int synth_ctgan_net_train_step(synth_ctgan_net *net, int batch, const synth_ctga
     net->ops->adam(net->b, net->G.n, net->G.p, net->G.g, net->G.m, net->G.v, c->lr_g, c->beta1, c->beta2, ADAM_EPS,
                    c->weight_decay_g, net->steps);
     synth_free(host);
+    if (net->ops->failed != NULL && net->ops->failed(net->b))
+        return synth_err_set(err, SYNTH_INTERNAL, "ctgan: the %s backend failed during step %llu", net->ops->name,
+                             (unsigned long long)net->steps);
     if (loss_d != NULL)
         *loss_d = ld;
     if (loss_g != NULL)
