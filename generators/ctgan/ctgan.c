@@ -568,6 +568,12 @@ static int train(synth_model *m, const float *data, size_t nrows, const synth_fi
                 goto done;
         }
         if (stop) {
+            if (opt->log != NULL && opt->checkpoint_path != NULL) {
+                char line[600];
+                snprintf(line, sizeof line, "interrupted after epoch %llu; checkpoint written: resume with --resume %s",
+                         (unsigned long long)epoch, opt->checkpoint_path);
+                opt->log(opt->log_ctx, line);
+            }
             rc = synth_err_set(err, SYNTH_INTERRUPTED, "interrupted after epoch %llu%s%s", (unsigned long long)epoch,
                                opt->checkpoint_path ? "; resume with --resume " : "",
                                opt->checkpoint_path ? opt->checkpoint_path : "");

@@ -102,3 +102,25 @@ setup() {
     run --separate-stderr "$SYNTH" fit "$DATA/ctgan_mix.csv" --generator ctgan --resume "$DATA/ctgan_mix.csv" --epochs 2 -o "$BATS_TEST_TMPDIR/b.synth"
     [ "$status" -ne 0 ]
 }
+
+@test "SIGINT during ctgan training: exit 130 after a checkpoint, and --resume finishes the run" {
+    local d=$BATS_TEST_TMPDIR
+    (exec_default_sigint "$SYNTH" fit "$DATA/ctgan_mix.csv" --generator ctgan --epochs 100000 "${SMALL[@]}" \
+        --threads 1 --checkpoint-every 1000 -o "$d/long.synth") 2>"$d/err" &
+    local pid=$! i
+    for i in $(seq 100); do grep -q "epoch 2/" "$d/err" 2>/dev/null && break; sleep 0.1; done
+    kill -INT "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    assert_eq "$rc" 130 "exit status after SIGINT"
+    [ -f "$d/long.synth.ckpt" ] || fail "no checkpoint on interrupt: $(cat "$d/err")"
+    [ ! -e "$d/long.synth" ] || fail "a model was written"
+    assert_contains "$(cat "$d/err")" "resume with --resume"
+    local done_epochs
+    done_epochs=$(grep -c "^synth fit: epoch " "$d/err")
+    run --separate-stderr "$SYNTH" fit "$DATA/ctgan_mix.csv" --generator ctgan --epochs $((done_epochs + 1)) "${SMALL[@]}" \
+        --threads 1 --resume "$d/long.synth.ckpt" -o "$d/long.synth"
+    [ "$status" -eq 0 ] || fail "resume: $stderr"
+    assert_contains "$stderr" "epoch $((done_epochs + 1))/$((done_epochs + 1))"
+    [ -f "$d/long.synth" ]
+}
