@@ -92,8 +92,10 @@ struct synth_ctgan_net {
     int cap;
     float *H, *dH, *A[MAXL], *xhat[MAXL], *invstd[MAXL], *dA;
     float *logits, *dlogits, *gumbel, *noise, *cond, *mask;
-    float *xf, *xr, *xi, *dxf, *alpha;
-    float *act[3][MAXL], *ms[3][MAXL], *y[3], *u[MAXL], *dbuf[2], *dropu, *gbuf, *dy, *scal;
+    float *xs, *xf, *xr, *xi, *dxf, *alpha;       /* xf, xr, xi: views of xs (3 x batch rows) */
+    float *actb[MAXL], *msb[MAXL], *dab[MAXL], *yb;   /* 3 x packs rows per critic layer */
+    float *act[3][MAXL], *ms[3][MAXL], *y[3];       /* views: fake, real, interpolated packs */
+    float *dbuf[2], *dropu, *dy, *scal;
 };
 
 /* ---- configuration ---------------------------------------------------------------------------- */
@@ -245,20 +247,17 @@ static void free_pset(synth_ctgan_net *net, pset *s)
 static void free_scratch(synth_ctgan_net *net)
 {
     float **all[] = {&net->H, &net->dH, &net->dA, &net->logits, &net->dlogits, &net->gumbel, &net->noise,
-                     &net->cond, &net->mask, &net->xf, &net->xr, &net->xi, &net->dxf, &net->alpha,
-                     &net->y[0], &net->y[1], &net->y[2], &net->dbuf[0], &net->dbuf[1], &net->dropu,
-                     &net->gbuf, &net->dy, &net->scal};
+                     &net->cond, &net->mask, &net->xs, &net->dxf, &net->alpha, &net->yb, &net->dbuf[0],
+                     &net->dbuf[1], &net->dropu, &net->dy, &net->scal};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         bfree(net, all[i]);
     for (int k = 0; k < MAXL; k++) {
         bfree(net, &net->A[k]);
         bfree(net, &net->xhat[k]);
         bfree(net, &net->invstd[k]);
-        bfree(net, &net->u[k]);
-        for (int s = 0; s < 3; s++) {
-            bfree(net, &net->act[s][k]);
-            bfree(net, &net->ms[s][k]);
-        }
+        bfree(net, &net->actb[k]);
+        bfree(net, &net->msb[k]);
+        bfree(net, &net->dab[k]);
     }
     net->cap = 0;
 }
@@ -287,26 +286,33 @@ static int ensure_scratch(synth_ctgan_net *net, int batch, synth_err *err)
     net->noise = balloc(net, B * c->embedding_dim, &fail);
     net->cond = balloc(net, B * (c->cond_dim + 1), &fail);
     net->mask = balloc(net, B * (c->ndiscrete + 1), &fail);
-    net->xf = balloc(net, B * net->row_w, &fail);
-    net->xr = balloc(net, B * net->row_w, &fail);
-    net->xi = balloc(net, B * net->row_w, &fail);
+    net->xs = balloc(net, 3 * B * net->row_w, &fail);
     net->dxf = balloc(net, B * net->row_w, &fail);
-    net->gbuf = balloc(net, B * net->row_w, &fail);
     net->alpha = balloc(net, P, &fail);
-    net->dy = balloc(net, P, &fail);
+    net->dy = balloc(net, 3 * P, &fail);
     net->scal = balloc(net, 8, &fail);
     net->dbuf[0] = balloc(net, P * net->maxh, &fail);
     net->dbuf[1] = balloc(net, P * net->maxh, &fail);
-    net->dropu = balloc(net, P * net->maxh, &fail);
-    for (int s = 0; s < 3; s++) {
-        net->y[s] = balloc(net, P, &fail);
-        for (int k = 0; k < c->ndis; k++) {
-            net->act[s][k] = balloc(net, P * c->dis_dims[k], &fail);
-            net->ms[s][k] = balloc(net, P * c->dis_dims[k], &fail);
+    net->dropu = balloc(net, 3 * P * net->maxh, &fail);
+    net->yb = balloc(net, 3 * P, &fail);
+    for (int k = 0; k < c->ndis; k++) {
+        net->actb[k] = balloc(net, 3 * P * c->dis_dims[k], &fail);
+        net->msb[k] = balloc(net, 3 * P * c->dis_dims[k], &fail);
+        net->dab[k] = balloc(net, 3 * P * c->dis_dims[k], &fail);
+    }
+    if (!fail) {
+        size_t rw = B * net->row_w;
+        net->xf = net->xs;
+        net->xr = net->xs + rw;
+        net->xi = net->xs + 2 * rw;
+        for (int s = 0; s < 3; s++) {
+            net->y[s] = net->yb + (size_t)s * P;
+            for (int k = 0; k < c->ndis; k++) {
+                net->act[s][k] = net->actb[k] + (size_t)s * P * c->dis_dims[k];
+                net->ms[s][k] = net->msb[k] + (size_t)s * P * c->dis_dims[k];
+            }
         }
     }
-    for (int k = 0; k < c->ndis; k++)
-        net->u[k] = balloc(net, P * c->dis_dims[k], &fail);
     if (fail) {
         free_scratch(net);
         return synth_err_set(err, SYNTH_NOMEM, "ctgan net: out of memory for a batch of %d rows", batch);
@@ -537,70 +543,89 @@ static void d_forward(synth_ctgan_net *net, int packs, const float *X, int s)
     linear(net, net->D.p, net->dlin[c->ndis], packs, in, inw, net->y[s], 1);
 }
 
-/* Backward of dyval * sum_p y_p through the critic pass s: adds weight gradients to D.g when
- * `weights`, writes the input gradient (packs x din) to dX when not NULL. */
-static void d_backward(synth_ctgan_net *net, int packs, const float *X, int s, float dyval, int weights, float *dX)
+/* Input gradient (packs x din, into dX) of dyval * sum_p y_p through the critic pass s; the
+ * generator step needs no critic weight gradient. */
+static void d_input_grad(synth_ctgan_net *net, int packs, int s, float dyval, float *dX)
 {
     const synth_ctgan_config *c = &net->cfg;
     const synth_nn_ops *o = net->ops;
     int L = c->ndis, hl = c->dis_dims[L - 1];
-    lin lo = net->dlin[L];
     o->fill(net->b, net->dy, (size_t)packs, dyval);
-    if (weights) {
-        o->gemm(net->b, 1, 0, 1, hl, packs, 1.0f, net->dy, 1, net->act[s][L - 1], hl, 1.0f, net->D.g + lo.w, hl);
-        o->col_sum(net->b, packs, 1, net->dy, 1, 1.0f, net->D.g + lo.b);
-    }
     float *cur = net->dbuf[0], *nxt = net->dbuf[1];
-    o->gemm(net->b, 0, 0, packs, hl, 1, 1.0f, net->dy, 1, net->D.p + lo.w, hl, 0.0f, cur, hl);
+    o->gemm(net->b, 0, 0, packs, hl, 1, 1.0f, net->dy, 1, net->D.p + net->dlin[L].w, hl, 0.0f, cur, hl);
     for (int l = L - 1; l >= 0; l--) {
         lin li = net->dlin[l];
         o->mul(net->b, (size_t)packs * li.out, cur, net->ms[s][l]);
-        const float *in = l > 0 ? net->act[s][l - 1] : X;
-        if (weights) {
-            o->gemm(net->b, 1, 0, li.out, li.in, packs, 1.0f, cur, li.out, in, li.in, 1.0f, net->D.g + li.w, li.in);
-            o->col_sum(net->b, packs, li.out, cur, li.out, 1.0f, net->D.g + li.b);
-        }
-        float *dst = l > 0 ? nxt : dX;
-        if (dst != NULL)
-            o->gemm(net->b, 0, 0, packs, li.in, li.out, 1.0f, cur, li.out, net->D.p + li.w, li.in, 0.0f, dst, li.in);
+        o->gemm(net->b, 0, 0, packs, li.in, li.out, 1.0f, cur, li.out, net->D.p + li.w, li.in, 0.0f,
+                l > 0 ? nxt : dX, li.in);
         float *t = cur;
         cur = nxt;
         nxt = t;
     }
 }
 
-/* Gradient penalty on the critic pass 2 (the interpolates): adds its exact weight gradient to D.g
- * (derivation at the top of this file) and leaves the penalty in scal[0]. */
-static void d_penalty(synth_ctgan_net *net, int packs)
+/* The whole critic gradient of one batch, with the three packs sets stacked so every weight
+ * gradient is ONE gemm over 3 x packs rows (set 0 fake, 1 real, 2 interpolated):
+ *   dW_l = [delta_fake; delta_real; u_l]^T [in_fake; in_real; T_{l-1}]      (T_{-1} = G)
+ * where the first two row blocks are the ordinary backward of mean D(fake) - mean D(real) and
+ * the third is the gradient penalty's term u_l^T T_{l-1} from the derivation at the top of this
+ * file (u_l written into the interpolated rows of dab[l], T_{l-1} over the interpolated rows of
+ * the activations, G over the interpolated inputs, all no longer needed by then).  The output
+ * weight gets dy = 1 on the interpolated rows, i.e. sum_p T_{L-1}; biases sum the first two
+ * blocks only.  Leaves the penalty in scal[0]. */
+static void d_backward_stacked(synth_ctgan_net *net, int P)
 {
     const synth_ctgan_config *c = &net->cfg;
     const synth_nn_ops *o = net->ops;
     int L = c->ndis;
-    float **ms = net->ms[2], **u = net->u;
-    o->mul_rowvec(net->b, packs, c->dis_dims[L - 1], net->D.p + net->dlin[L].w, ms[L - 1], u[L - 1]);
-    for (int l = L - 1; l >= 1; l--) {
-        lin li = net->dlin[l];
-        o->gemm(net->b, 0, 0, packs, li.in, li.out, 1.0f, u[l], li.out, net->D.p + li.w, li.in, 0.0f, u[l - 1], li.in);
-        o->mul(net->b, (size_t)packs * li.in, u[l - 1], ms[l - 1]);
+    float **ms = net->ms[2];
+    size_t P2 = 2 * (size_t)P;
+    /* penalty: u chain down into the interpolated rows of dab */
+    for (int l = L - 1; l >= 0; l--) {
+        int h = c->dis_dims[l];
+        float *u = net->dab[l] + P2 * h;
+        if (l == L - 1) {
+            o->mul_rowvec(net->b, P, h, net->D.p + net->dlin[L].w, ms[l], u);
+        } else {
+            lin ln = net->dlin[l + 1];
+            o->gemm(net->b, 0, 0, P, ln.in, ln.out, 1.0f, net->dab[l + 1] + P2 * ln.out, ln.out, net->D.p + ln.w,
+                    ln.in, 0.0f, u, ln.in);
+            o->mul(net->b, (size_t)P * h, u, ms[l]);
+        }
     }
     lin l0 = net->dlin[0];
-    o->gemm(net->b, 0, 0, packs, l0.in, l0.out, 1.0f, u[0], l0.out, net->D.p + l0.w, l0.in, 0.0f, net->gbuf, l0.in);
-    o->gp_grad(net->b, packs, l0.in, net->gbuf, c->gp_lambda, net->scal);
-    o->gemm(net->b, 1, 0, l0.out, l0.in, packs, 1.0f, u[0], l0.out, net->gbuf, l0.in, 1.0f, net->D.g + l0.w, l0.in);
-    float *R = net->dbuf[0], *R2 = net->dbuf[1];
-    o->gemm(net->b, 0, 1, packs, l0.out, l0.in, 1.0f, net->gbuf, l0.in, net->D.p + l0.w, l0.in, 0.0f, R, l0.out);
-    for (int l = 0; l + 1 < L; l++) {
-        lin ln = net->dlin[l + 1];   /* ln.in = h_l, ln.out = h_{l+1} */
-        o->mul(net->b, (size_t)packs * ln.in, R, ms[l]);
-        o->gemm(net->b, 1, 0, ln.out, ln.in, packs, 1.0f, u[l + 1], ln.out, R, ln.in, 1.0f, net->D.g + ln.w, ln.in);
-        o->gemm(net->b, 0, 1, packs, ln.out, ln.in, 1.0f, R, ln.in, net->D.p + ln.w, ln.in, 0.0f, R2, ln.out);
-        float *t = R;
-        R = R2;
-        R2 = t;
+    o->gemm(net->b, 0, 0, P, l0.in, l0.out, 1.0f, net->dab[0] + P2 * l0.out, l0.out, net->D.p + l0.w, l0.in, 0.0f,
+            net->xi, l0.in);
+    o->gp_grad(net->b, P, l0.in, net->xi, c->gp_lambda, net->scal);
+    /* T chain up into the interpolated rows of the activations */
+    for (int l = 0; l < L; l++) {
+        lin li = net->dlin[l];
+        const float *below = l == 0 ? net->xi : net->act[2][l - 1];
+        o->gemm(net->b, 0, 1, P, li.out, li.in, 1.0f, below, li.in, net->D.p + li.w, li.in, 0.0f, net->act[2][l],
+                li.out);
+        o->mul(net->b, (size_t)P * li.out, net->act[2][l], ms[l]);
     }
-    int hl = c->dis_dims[L - 1];
-    o->mul(net->b, (size_t)packs * hl, R, ms[L - 1]);
-    o->col_sum(net->b, packs, hl, R, hl, 1.0f, net->D.g + net->dlin[L].w);
+    /* loss part: d/dy of mean(y_fake) - mean(y_real); 1 on the penalty rows (see above) */
+    o->fill(net->b, net->dy, (size_t)P, 1.0f / P);
+    o->fill(net->b, net->dy + P, (size_t)P, -1.0f / P);
+    o->fill(net->b, net->dy + P2, (size_t)P, 1.0f);
+    lin lo = net->dlin[L];
+    o->gemm(net->b, 1, 0, 1, lo.in, 3 * P, 1.0f, net->dy, 1, net->actb[L - 1], lo.in, 0.0f, net->D.g + lo.w, lo.in);
+    o->col_sum(net->b, (int)P2, 1, net->dy, 1, 0.0f, net->D.g + lo.b);
+    o->gemm(net->b, 0, 0, (int)P2, lo.in, 1, 1.0f, net->dy, 1, net->D.p + lo.w, lo.in, 0.0f, net->dab[L - 1], lo.in);
+    o->mul(net->b, P2 * lo.in, net->dab[L - 1], net->msb[L - 1]);
+    for (int l = L - 1; l >= 0; l--) {
+        lin li = net->dlin[l];
+        const float *in = l > 0 ? net->actb[l - 1] : net->xs;
+        o->gemm(net->b, 1, 0, li.out, li.in, 3 * P, 1.0f, net->dab[l], li.out, in, li.in, 0.0f, net->D.g + li.w,
+                li.in);
+        o->col_sum(net->b, (int)P2, li.out, net->dab[l], li.out, 0.0f, net->D.g + li.b);
+        if (l > 0) {
+            o->gemm(net->b, 0, 0, (int)P2, li.in, li.out, 1.0f, net->dab[l], li.out, net->D.p + li.w, li.in, 0.0f,
+                    net->dab[l - 1], li.in);
+            o->mul(net->b, P2 * li.in, net->dab[l - 1], net->msb[l - 1]);
+        }
+    }
 }
 
 static float mean_of(synth_ctgan_net *net, const float *y, int n, float *host)
@@ -631,18 +656,14 @@ static float d_grad(synth_ctgan_net *net, int batch, const synth_ctgan_dbatch *d
         o->upload(net->b, net->dxf, d->cond_real, (size_t)batch * c->cond_dim);
         o->copy2d(net->b, batch, c->cond_dim, net->dxf, c->cond_dim, net->xr + c->data_dim, net->row_w);
     }
-    o->fill(net->b, net->D.g, net->D.n, 0.0f);
-    d_forward(net, P, net->xf, 0);
-    d_forward(net, P, net->xr, 1);
     o->rand_uniform(net->b, (size_t)P, net->alpha, net->seed, net->rng_counter++);
     o->interpolate(net->b, P, net->din, net->alpha, net->xr, net->xf, net->xi);
-    d_forward(net, P, net->xi, 2);
-    d_penalty(net, P);
-    d_backward(net, P, net->xf, 0, 1.0f / P, 1, NULL);
-    d_backward(net, P, net->xr, 1, -1.0f / P, 1, NULL);
+    d_forward(net, 3 * P, net->xs, 0);   /* fake, real and interpolated packs in one pass */
+    float loss = mean_of(net, net->y[0], P, host) - mean_of(net, net->y[1], P, host);
+    d_backward_stacked(net, P);
     float pen;
     o->download(net->b, &pen, net->scal, 1);
-    return mean_of(net, net->y[0], P, host) - mean_of(net, net->y[1], P, host) + pen;
+    return loss + pen;
 }
 
 /* The generator batch: G and D forward, the gradient of loss_G into G.g (overwritten). */
@@ -655,7 +676,7 @@ static float g_grad(synth_ctgan_net *net, int batch, const synth_ctgan_gbatch *g
         o->upload(net->b, net->cond, g->cond, (size_t)batch * c->cond_dim);
     g_forward_train(net, batch);
     d_forward(net, P, net->xf, 0);
-    d_backward(net, P, net->xf, 0, -1.0f / P, 0, net->dxf);
+    d_input_grad(net, P, 0, -1.0f / P, net->dxf);
     o->activate_backward(net->b, batch, c->nspans, net->span_kind, net->span_start, net->span_width, net->xf,
                          net->row_w, net->dxf, net->row_w, c->tau, net->dlogits, c->data_dim);
     float ce = 0.0f;
