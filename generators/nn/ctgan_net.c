@@ -61,6 +61,13 @@ typedef struct {                  /* one flat parameter set with its gradient an
     float *p, *g, *m, *v;
 } pset;
 
+/* A Linear layer prepared for the inference kernel (see synth_ctgan_net_generate). */
+typedef struct {
+    int in, out, outp;   /* outp: out rounded up to GEN_TILE */
+    float *wt;           /* in x outp, zero padded */
+    const float *bias;
+} dense;
+
 struct synth_ctgan_net {
     synth_nn_backend *b;
     const synth_nn_ops *ops;
@@ -96,7 +103,13 @@ struct synth_ctgan_net {
     float *actb[MAXL], *msb[MAXL], *dab[MAXL], *yb;   /* 3 x packs rows per critic layer */
     float *act[3][MAXL], *ms[3][MAXL], *y[3];       /* views: fake, real, interpolated packs */
     float *dbuf[2], *dropu, *dy, *scal;
+
+    /* G's Linears transposed for inference, made by _load (CPU backend) and dropped by training */
+    dense inf[MAXL + 1];
+    int inf_ready;
 };
+
+static void drop_inference(synth_ctgan_net *net);
 
 /* ---- configuration ---------------------------------------------------------------------------- */
 
@@ -325,6 +338,7 @@ void synth_ctgan_net_free(synth_ctgan_net *net)
 {
     if (net == NULL)
         return;
+    drop_inference(net);
     if (net->ops != NULL) {
         free_scratch(net);
         free_pset(net, &net->G);
@@ -720,6 +734,7 @@ int synth_ctgan_net_train_step(synth_ctgan_net *net, int batch, const synth_ctga
     float *host = synth_malloc((size_t)(batch / c->pac) * sizeof(float) + 8 * sizeof(float));
     if (host == NULL)
         return synth_err_set(err, SYNTH_NOMEM, "ctgan: out of memory");
+    drop_inference(net);
     float ld = 0.0f;
     for (int s = 0; s < nd; s++) {
         ld = d_grad(net, batch, &d[s], host);
@@ -789,11 +804,6 @@ uint64_t *synth__ctgan_net_rng_counter(synth_ctgan_net *net)
 #define GEN_TILE 16
 #define GEN_ROWS 4
 
-typedef struct {
-    int in, out, outp;   /* outp: out rounded up to GEN_TILE */
-    float *wt;           /* in x outp, zero padded */
-    const float *bias;
-} dense;
 
 /* 8 floats; GCC/Clang vector extension (two SSE registers on the baseline target, one AVX one in
  * the avx2 clone).  Unaligned access through the aligned(4) variant. */
@@ -889,8 +899,9 @@ int synth_ctgan_net_generate(const synth_ctgan_net *net, int n, const float *noi
         P = hostp;
         S = hostp + net->G.n;
     }
-    for (int k = 0; !fail && k <= c->ngen; k++)
+    for (int k = 0; !fail && !net->inf_ready && k <= c->ngen; k++)
         fail = dense_make(&d[k], P, net->glin[k]) != 0;
+    const dense *dl = net->inf_ready ? net->inf : d;
     if (!fail) {
         for (int r0 = 0; r0 < n; r0 += blk) {
             int rows = n - r0 < blk ? n - r0 : blk;
@@ -908,7 +919,7 @@ int synth_ctgan_net_generate(const synth_ctgan_net *net, int n, const float *noi
                     sc[j] = g[j] / sqrtf(rv[j] + BN_EPS);
                     sc[maxg + j] = be[j] - rm[j] * sc[j];
                 }
-                dense_rows(&d[k], rows, H + net->rcol[k] + l.out, W, A, l.out);
+                dense_rows(&dl[k], rows, H + net->rcol[k] + l.out, W, A, l.out);
                 for (int i = 0; i < rows; i++) {
                     const float *a = A + (size_t)i * l.out;
                     float *y = H + (size_t)i * W + net->rcol[k];
@@ -918,7 +929,7 @@ int synth_ctgan_net_generate(const synth_ctgan_net *net, int n, const float *noi
                     }
                 }
             }
-            dense_rows(&d[c->ngen], rows, H, W, out + (size_t)r0 * c->data_dim, c->data_dim);
+            dense_rows(&dl[c->ngen], rows, H, W, out + (size_t)r0 * c->data_dim, c->data_dim);
         }
     }
     for (int k = 0; k <= c->ngen; k++)
@@ -930,6 +941,29 @@ int synth_ctgan_net_generate(const synth_ctgan_net *net, int n, const float *noi
     if (fail)
         return synth_err_set(err, SYNTH_NOMEM, "ctgan: out of memory generating %d rows", blk);
     return 0;
+}
+
+static void drop_inference(synth_ctgan_net *net)
+{
+    for (int k = 0; k <= MAXL; k++) {
+        synth_free(net->inf[k].wt);
+        net->inf[k].wt = NULL;
+    }
+    net->inf_ready = 0;
+}
+
+/* Prepare the transposed weights once (CPU backend: they are host memory).  Failure is not an
+ * error: generate then prepares them per call. */
+static void prepare_inference(synth_ctgan_net *net)
+{
+    if (strcmp(net->ops->name, "cpu") != 0)
+        return;
+    for (int k = 0; k <= net->cfg.ngen; k++)
+        if (dense_make(&net->inf[k], net->G.p, net->glin[k]) != 0) {
+            drop_inference(net);
+            return;
+        }
+    net->inf_ready = 1;
 }
 
 /* ---- blobs ------------------------------------------------------------------------------------ */
@@ -1032,6 +1066,7 @@ int synth_ctgan_net_load(synth_nn_backend *b, const synth_ctgan_config *cfg, con
         f += sizes[i];
     }
     synth_free(tmp);
+    prepare_inference(net);
     *out = net;
     return 0;
 }

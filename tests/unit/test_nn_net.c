@@ -258,6 +258,19 @@ static void test_generate_matches_reference_and_is_row_pure(void **state)
         r += m;
     }
     assert_memory_equal(all, part, sizeof all);
+    /* a loaded net (weights prepared once at load) gives the same bytes */
+    unsigned char *blob;
+    size_t len;
+    assert_int_equal(synth_ctgan_net_save(net, &blob, &len, &err), 0);
+    synth_ctgan_config cfg;
+    config(&cfg);
+    synth_ctgan_net *loaded;
+    assert_int_equal(synth_ctgan_net_load(g_b, &cfg, blob, len, &loaded, &err), 0);
+    memset(part, 0, sizeof part);
+    assert_int_equal(synth_ctgan_net_generate(loaded, ROWS, z, cond, part, &err), 0);
+    assert_memory_equal(all, part, sizeof all);
+    synth_free(blob);
+    synth_ctgan_net_free(loaded);
     synth_ctgan_net_free(net);
 }
 
