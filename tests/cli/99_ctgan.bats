@@ -31,12 +31,14 @@ setup() {
     local stats
     stats=$(awk -F, 'NR > 1 { n++; if ($1 < 2.5) { lo++; slo += $1 } else { shi += $1 }
                               col[$2]++; if ($2 == "red" && $3 == "S") rs++; if ($2 == "green" && $3 == "L") gl++
-                              if ($2 == "red" && $1 < 2.5) rl++ }
-        END { printf "%.3f %.2f %.2f %.3f %.3f %.3f %.2f %.2f %.2f", lo/n, slo/lo, shi/(n-lo), col["red"]/n,
-              col["green"]/n, col["blue"]/n, rs/col["red"], gl/col["green"], rl/col["red"] }' "$REF")
-    echo "lo-share lo-mean hi-mean red green blue P(S|red) P(L|green) P(lo|red): $stats"
+                              if ($2 == "red" && $1 < 2.5) rl++; if ($1 > -1 && $1 < 4) gap++ }
+        END { printf "%.3f %.2f %.2f %.3f %.3f %.3f %.2f %.2f %.2f %.4f", lo/n, slo/lo, shi/(n-lo), col["red"]/n,
+              col["green"]/n, col["blue"]/n, rs/col["red"], gl/col["green"], rl/col["red"], gap/n }' "$REF")
+    echo "lo-share lo-mean hi-mean red green blue P(S|red) P(L|green) P(lo|red) gap: $stats"
+    # A GAN after 2000 small steps: shares within about 0.1 (seeds 1-6 and the sanitizer build's
+    # different rounding all land inside), nothing smeared into the gap between the modes.
     awk -v s="$stats" 'BEGIN { split(s, v, " ")
-        ok = v[1] > 0.22 && v[1] < 0.38 && v[2] > -6.5 && v[2] < -3.5 && v[3] > 8.5 && v[3] < 11.5 &&
+        ok = v[1] > 0.2 && v[1] < 0.42 && v[2] > -6.5 && v[2] < -3.5 && v[3] > 8.5 && v[3] < 11.5 && v[10] < 0.05 &&
              v[4] > 0.24 && v[4] < 0.36 && v[5] > 0.38 && v[5] < 0.52 && v[6] > 0.18 && v[6] < 0.32 &&
              v[7] > 0.75 && v[8] > 0.75 && v[9] > 0.5
         exit !ok }' || fail "generated statistics out of tolerance: $stats"
