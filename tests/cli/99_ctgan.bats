@@ -85,6 +85,10 @@ setup() {
     assert_contains "$output" '"generator": "ctgan"'
     assert_contains "$output" '"epochs_trained": 100'
     assert_contains "$output" '"mode-specific normalisation"'
+    run --separate-stderr "$SYNTH" inspect "$MODEL"
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "generator   ctgan"
+    assert_contains "$output" "training    100 epochs on cpu"
 }
 
 @test "ctgan --device cuda without a CUDA build is a clear error" {
