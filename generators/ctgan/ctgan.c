@@ -12,7 +12,8 @@
  * by (seed, row index), rows go through the generator in fixed blocks of BLOCK rows (zero-padded)
  * with batchnorm in inference mode, and each row is decoded with its own Gumbel draws; so output
  * is byte-identical for any thread count, chunk size or shard.  Id and PII columns are filled from
- * the row index as for the copula; text columns are not learned by CTGAN and are written as nulls.
+ * the row index as for the copula; text columns, which CTGAN does not model, come from a copula
+ * model of the same table (its bag-of-words text model), fitted and stored alongside.
  * The model is immutable after fit/load; sampling is thread-safe. */
 #include "ctgan/ctgan.h"
 
@@ -23,6 +24,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "copula/copula.h"
 #include "ctgan/sampler.h"
 #include "ctgan/transformer.h"
 #include "model_file.h"
@@ -56,6 +58,7 @@ struct synth_model {
     uint64_t epochs_done;
     double loss_g, loss_d, seconds_per_epoch;
     char device[8];
+    synth_model *text;   /* copula model whose text columns fill ours (only when the schema has text) */
 };
 
 static const synth_param_desc ctgan_params_desc[] = {
@@ -248,7 +251,17 @@ static void model_free(synth_model *m)
     synth_nn_backend_free(m->backend);
     synth_ctgan_sampler_free(m->sampler);
     synth_ctgan_transformer_free(m->tf);
+    if (m->text != NULL)
+        synth_copula_generator.free(m->text);
     synth_free(m);
+}
+
+static int has_text(const synth_schema *s)
+{
+    for (size_t c = 0; c < s->ncols; c++)
+        if (s->cols[c].type == SYNTH_COL_TEXT)
+            return 1;
+    return 0;
 }
 
 /* ---- save / load (also the checkpoint format) ------------------------------------------------- */
@@ -282,6 +295,8 @@ static int ctgan_save(const synth_model *m, synth_model_file *mf, synth_err *err
         return rc;
     rc = synth_model_file_put_blob(mf, "ctgan_net", blob, len, err);
     synth_free(blob);
+    if (rc == 0 && m->text != NULL)   /* the copula's own metadata and blobs, as it stores them */
+        rc = synth_copula_generator.save(m->text, mf, err);
     return rc;
 }
 
@@ -367,6 +382,15 @@ static int ctgan_load(synth_model_file *mf, const synth_schema *schema, synth_mo
         rc = synth_nn_backend_open("cpu", 1, &m->backend, err);
     if (rc == 0)
         rc = load_net(m, mf, err);
+    if (rc == 0 && has_text(schema)) {
+        /* a checkpoint has no text model yet (it is fitted after training): text stays null */
+        char *fmt = NULL;
+        int is_ckpt = synth_model_file_get_meta(mf, "format", &fmt, NULL) == 0 &&
+                      strcmp(fmt, "synth-ctgan-checkpoint") == 0;
+        synth_free(fmt);
+        if (!is_ckpt)
+            rc = synth_copula_generator.load(mf, schema, &m->text, err);
+    }
     if (rc) {
         model_free(m);
         return rc;
@@ -627,6 +651,11 @@ static int ctgan_fit(const synth_schema *schema, const synth_sample_table *t, co
     if (m->net == NULL && (rc = synth_ctgan_net_new(m->backend, &m->cfg, m->p.seed, &m->net, err)))
         goto done;
     rc = train(m, data, t->nrows, opt, err);
+    /* CTGAN does not model free text; the copula's bag-of-words model of those columns does. */
+    if (rc == 0 && has_text(schema)) {
+        synth_fit_options copt = {.seed = opt->seed, .progress = SYNTH_PROGRESS_NEVER};
+        rc = synth_copula_generator.fit(schema, t, &copt, &m->text, err);
+    }
 done:
     synth_free(data);
     synth_free(cats);
@@ -653,6 +682,19 @@ static int ctgan_sample(const synth_model *m, uint64_t seed, synth_chunk *ch, sy
     float *cond = noise + BLOCK * emb;
     float *raw = cond + BLOCK * (cd ? cd : 1);
     ch->arena_len = 0;
+    if (m->text != NULL) {
+        /* text columns (and everything else, overwritten below) from the copula; its scratch
+         * use comes first, so ours is asked for afterwards */
+        int rc = synth_copula_generator.sample(m->text, seed, ch, err);
+        if (rc)
+            return rc;
+        draw = synth_chunk_scratch(ch, bytes);
+        if (draw == NULL)
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        noise = (void *)(draw + BLOCK);
+        cond = noise + BLOCK * emb;
+        raw = cond + BLOCK * (cd ? cd : 1);
+    }
     for (size_t b0 = 0; b0 < n; b0 += BLOCK) {
         size_t nb = n - b0 < BLOCK ? n - b0 : BLOCK;
         memset(noise, 0, BLOCK * emb * sizeof(float));
@@ -676,10 +718,11 @@ static int ctgan_sample(const synth_model *m, uint64_t seed, synth_chunk *ch, sy
     }
     for (size_t c = 0; c < s->ncols; c++) {
         synth_col_type ty = s->cols[c].type;
-        if (ty != SYNTH_COL_ID && ty != SYNTH_COL_PII && ty != SYNTH_COL_TEXT)
+        if (ty != SYNTH_COL_ID && ty != SYNTH_COL_PII && (ty != SYNTH_COL_TEXT || m->text != NULL))
             continue;
         for (size_t r = 0; r < n; r++) {
-            /* ids and PII: the formatter makes a fresh value from the row index */
+            /* ids and PII: the formatter makes a fresh value from the row index; text without a
+             * text model (a checkpoint) is null */
             ch->is_null[c * ch->cap + r] = ty == SYNTH_COL_TEXT;
             ch->cells[c * ch->cap + r].index = (int64_t)(ch->first_row + r);
         }

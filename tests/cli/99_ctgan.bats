@@ -130,3 +130,23 @@ setup() {
     assert_contains "$stderr" "epoch $((done_epochs + 1))/$((done_epochs + 1))"
     [ -f "$d/long.synth" ]
 }
+
+@test "ctgan handles every column type: ids, text, datetimes, booleans, nulls" {
+    local d=$BATS_TEST_TMPDIR
+    "$SYNTH" fit "$DATA/types.csv" --generator ctgan --epochs 5 --param batch_size=50 --checkpoint-every 0 -q -o "$d/types.synth"
+    "$SYNTH" generate "$d/types.synth" --rows 300 -o "$d/types.csv" -q
+    assert_eq "$(head -n1 "$d/types.csv")" "$(head -n1 "$DATA/types.csv")"
+    # ids fresh and unique, text from the training words, dates in the source layout
+    assert_eq "$(tail -n +2 "$d/types.csv" | cut -d, -f1 | sort -u | wc -l)" 300
+    assert_eq "$(tail -n +2 "$d/types.csv" | cut -d, -f2 | sort -u | wc -l)" 300
+    [ "$(tail -n +2 "$d/types.csv" | cut -d, -f8 | grep -c '[a-z]')" -gt 250 ] || fail "text column mostly empty"
+    [ "$(tail -n +2 "$d/types.csv" | cut -d, -f6 | grep -c '^[01][0-9]/[0-3][0-9]/20[0-9][0-9]$')" -eq 300 ] ||
+        fail "d_us not in the source layout"
+    "$SYNTH" fit "$DATA/nulls.csv" --generator ctgan --epochs 20 --param batch_size=100 --checkpoint-every 0 -q -o "$d/nulls.synth"
+    "$SYNTH" generate "$d/nulls.synth" --rows 2000 -o "$d/nulls.csv" -q
+    local real synth
+    real=$(tail -n +2 "$DATA/nulls.csv" | awk -F, '$3 == "" {n++} END {print n / NR}')
+    synth=$(tail -n +2 "$d/nulls.csv" | awk -F, '$3 == "" {n++} END {print n / NR}')
+    echo "null share of k: real $real, synthetic $synth"
+    awk -v a="$real" -v b="$synth" 'BEGIN { exit !(b > 0 && b < a + 0.25 && b > a - 0.25) }' || fail "null share $synth vs $real"
+}
