@@ -42,7 +42,7 @@ typedef struct ctgan_params {
     uint64_t epochs, batch, embedding_dim, pac, dsteps, max_modes;
     int gen_dims[SYNTH_CTGAN_MAX_LAYERS], ngen;
     int dis_dims[SYNTH_CTGAN_MAX_LAYERS], ndis;
-    double lr_g, lr_d, decay_g, decay_d;
+    double lr_g, lr_d, decay_g, decay_d, point_share;
     int log_frequency_sampling;
     uint64_t seed;
 } ctgan_params;
@@ -74,6 +74,8 @@ static const synth_param_desc ctgan_params_desc[] = {
     {"pac", "10", "rows per critic pack (PacGAN)"},
     {"discriminator_steps", "1", "critic updates per generator update"},
     {"max_modes", "10", "mixture components per continuous column"},
+    {"point_mass", "0", "a continuous column's most frequent value with at least this share gets an exact mode "
+                        "(e.g. 0.1; 0 = off, the reference)"},
     {"sample_cond", "frequency", "generation cond vectors by category frequency, or log_frequency (reference)"},
     {NULL, NULL, NULL},
 };
@@ -146,6 +148,7 @@ static int parse_params(ctgan_params *p, const synth_fit_options *opt, synth_err
         (rc = param_real(opt, "discriminator_lr", 2e-4, &p->lr_d, err)) ||
         (rc = param_real(opt, "generator_decay", 1e-6, &p->decay_g, err)) ||
         (rc = param_real(opt, "discriminator_decay", 1e-6, &p->decay_d, err)) ||
+        (rc = param_real(opt, "point_mass", 0, &p->point_share, err)) ||
         (rc = param_dims(opt, "generator_dim", p->gen_dims, &p->ngen, err)) ||
         (rc = param_dims(opt, "discriminator_dim", p->dis_dims, &p->ndis, err)))
         return rc;
@@ -170,13 +173,13 @@ static json_t *dims_json(const int *d, int n)
 
 static json_t *params_json(const ctgan_params *p)
 {
-    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:s, s:I}", "epochs",
+    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:s, s:I}", "epochs",
                      (json_int_t)p->epochs, "batch_size", (json_int_t)p->batch, "embedding_dim",
                      (json_int_t)p->embedding_dim, "generator_dim", dims_json(p->gen_dims, p->ngen),
                      "discriminator_dim", dims_json(p->dis_dims, p->ndis), "generator_lr", p->lr_g,
                      "discriminator_lr", p->lr_d, "generator_decay", p->decay_g, "discriminator_decay", p->decay_d,
                      "pac", (json_int_t)p->pac, "discriminator_steps", (json_int_t)p->dsteps, "max_modes",
-                     (json_int_t)p->max_modes, "sample_cond", p->log_frequency_sampling ? "log_frequency" : "frequency",
+                     (json_int_t)p->max_modes, "point_mass", p->point_share, "sample_cond", p->log_frequency_sampling ? "log_frequency" : "frequency",
                      "seed", (json_int_t)p->seed);
 }
 
@@ -206,6 +209,7 @@ static int params_from_json(ctgan_params *p, const json_t *j)
     p->lr_d = json_number_value(json_object_get(j, "discriminator_lr"));
     p->decay_g = json_number_value(json_object_get(j, "generator_decay"));
     p->decay_d = json_number_value(json_object_get(j, "discriminator_decay"));
+    p->point_share = json_number_value(json_object_get(j, "point_mass"));
     p->seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
     const char *sc = json_string_value(json_object_get(j, "sample_cond"));
     p->log_frequency_sampling = sc != NULL && strcmp(sc, "log_frequency") == 0;
@@ -631,7 +635,8 @@ static int ctgan_fit(const synth_schema *schema, const synth_sample_table *t, co
     if (opt->resume_path != NULL) {
         if ((rc = resume_from(m, opt->resume_path, m->p.epochs, err)))
             goto done;
-    } else if ((rc = synth_ctgan_transformer_fit(schema, t, (int)m->p.max_modes, m->p.seed, &m->tf, err))) {
+    } else if ((rc = synth_ctgan_transformer_fit(schema, t, (int)m->p.max_modes, m->p.point_share, m->p.seed,
+                                                     &m->tf, err))) {
         goto done;
     }
     if ((rc = synth_ctgan_transform(m->tf, schema, t, m->p.seed, &data, &cats, err)))

@@ -57,8 +57,8 @@ static int build_layout(synth_ctgan_transformer *tf)
         c->offset = off;
         if (c->continuous) {
             tf->spans[s++] = (synth_ctgan_span){SYNTH_SPAN_TANH, 1};
-            tf->spans[s++] = (synth_ctgan_span){SYNTH_SPAN_SOFTMAX, c->nmodes};
-            off += 1 + c->nmodes;
+            tf->spans[s++] = (synth_ctgan_span){SYNTH_SPAN_SOFTMAX, c->has_point + c->nmodes};
+            off += 1 + c->has_point + c->nmodes;
             if (c->has_null) {
                 tf->spans[s++] = (synth_ctgan_span){SYNTH_SPAN_SOFTMAX, 2};
                 off += 2;
@@ -171,8 +171,37 @@ static int column_slots(const synth_column *col, size_t c, const synth_sample_ta
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The most frequent value of v[0..n) and its count. */
+static int most_frequent(const double *v, size_t n, double *value, size_t *count)
+{
+    double *s = synth_malloc(n * sizeof *s);
+    if (s == NULL)
+        return SYNTH_NOMEM;
+    memcpy(s, v, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    *count = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && s[j] == s[i])
+            j++;
+        if (j - i > *count) {
+            *count = j - i;
+            *value = s[i];
+        }
+        i = j;
+    }
+    synth_free(s);
+    return 0;
+}
+
 static int fit_continuous(synth_ctgan_tcol *tc, const synth_column *col, const synth_sample_table *t, int max_modes,
-                          uint64_t seed, synth_err *err)
+                          double point_share, uint64_t seed, synth_err *err)
 {
     double *v;
     int rc = column_values(col, tc->col, t, &v, err);
@@ -196,6 +225,22 @@ static int fit_continuous(synth_ctgan_tcol *tc, const synth_column *col, const s
         tc->lo = tc->hi = 0;
     }
     tc->fill = nn ? sum / (double)nn : 0;
+    tc->has_point = 0;
+    if (point_share > 0 && nn > 1) {
+        size_t cnt;
+        if (most_frequent(v, nn, &tc->point, &cnt)) {
+            synth_free(v);
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        }
+        if ((double)cnt >= point_share * (double)nn && cnt < nn) {
+            size_t k = 0;   /* the mixture models the rest */
+            for (size_t i = 0; i < nn; i++)
+                if (v[i] != tc->point)
+                    v[k++] = v[i];
+            nn = k;
+            tc->has_point = 1;
+        }
+    }
     synth_bgm_options opt;
     synth_bgm_options_init(&opt);
     opt.ncomp = max_modes;
@@ -217,7 +262,7 @@ static int fit_continuous(synth_ctgan_tcol *tc, const synth_column *col, const s
     return 0;
 }
 
-int synth_ctgan_transformer_fit(const synth_schema *schema, const synth_sample_table *t, int max_modes,
+int synth_ctgan_transformer_fit(const synth_schema *schema, const synth_sample_table *t, int max_modes, double point_share,
                                 uint64_t seed, synth_ctgan_transformer **out, synth_err *err)
 {
     *out = NULL;
@@ -232,7 +277,7 @@ int synth_ctgan_transformer_fit(const synth_schema *schema, const synth_sample_t
         synth_ctgan_tcol *tc = &tf->cols[i];
         const synth_column *col = &schema->cols[tc->col];
         if (tc->continuous) {
-            rc = fit_continuous(tc, col, t, max_modes, seed, err);
+            rc = fit_continuous(tc, col, t, max_modes, point_share, seed, err);
         } else {
             int saw_null;
             rc = column_slots(col, tc->col, t, slots, &saw_null, err);
@@ -294,6 +339,14 @@ int synth_ctgan_transform(const synth_ctgan_transformer *tf, const synth_schema 
         for (size_t r = 0; r < n; r++) {
             int null = isnan(v[r]);
             double x = null ? tc->fill : v[r];
+            float *row = *data + r * dim + (size_t)tc->offset;
+            if (tc->has_point && !null && x == tc->point) {
+                row[0] = 0.0f;
+                row[1] = 1.0f;
+                if (tc->has_null)
+                    row[2 + tc->nmodes] = 1.0f;
+                continue;
+            }
             double p[SYNTH_BGM_MAX_COMPONENTS], cum[SYNTH_BGM_MAX_COMPONENTS], total = 0;
             synth_bgm_proba(m, x, p);
             for (int k = 0; k < tc->nmodes; k++) {
@@ -309,11 +362,10 @@ int synth_ctgan_transform(const synth_ctgan_transformer *tf, const synth_schema 
             int comp = tc->mode[k];
             double alpha = (x - m->mean[comp]) / (STD_MULTIPLIER * m->std[comp]);
             alpha = alpha < -0.99 ? -0.99 : alpha > 0.99 ? 0.99 : alpha;
-            float *row = *data + r * dim + (size_t)tc->offset;
             row[0] = (float)alpha;
-            row[1 + k] = 1.0f;
+            row[1 + tc->has_point + k] = 1.0f;
             if (tc->has_null)
-                row[1 + tc->nmodes + null] = 1.0f;
+                row[1 + tc->has_point + tc->nmodes + null] = 1.0f;
         }
         synth_free(v);
     }
@@ -375,11 +427,16 @@ void synth_ctgan_decode_row(const synth_ctgan_transformer *tf, const synth_schem
             continue;
         }
         double alpha = tanh((double)x[0]);
-        int k = softmax_draw(x + 1, tc->nmodes, rng);
-        int comp = tc->mode[k];
-        double v = alpha * STD_MULTIPLIER * tc->bgm.std[comp] + tc->bgm.mean[comp];
-        v = v < tc->lo ? tc->lo : v > tc->hi ? tc->hi : v;
-        int null = tc->has_null && softmax_draw(x + 1 + tc->nmodes, 2, rng) == 1;
+        int k = softmax_draw(x + 1, tc->has_point + tc->nmodes, rng), comp;
+        double v;
+        if (tc->has_point && k == 0) {
+            v = tc->point;
+        } else {
+            comp = tc->mode[k - tc->has_point];
+            v = alpha * STD_MULTIPLIER * tc->bgm.std[comp] + tc->bgm.mean[comp];
+            v = v < tc->lo ? tc->lo : v > tc->hi ? tc->hi : v;
+        }
+        int null = tc->has_null && softmax_draw(x + 1 + tc->has_point + tc->nmodes, 2, rng) == 1;
         ch->is_null[cell] = (uint8_t)null;
         ch->cells[cell].num = v;
     }
@@ -409,9 +466,10 @@ json_t *synth_ctgan_transformer_to_json(const synth_ctgan_transformer *tf, const
             json_t *modes = json_array();
             for (int k = 0; modes != NULL && k < tc->nmodes; k++)
                 json_array_append_new(modes, json_integer(tc->mode[k]));
-            o = json_pack("{s:s, s:s, s:o, s:b, s:f, s:f, s:f, s:{s:i, s:i, s:b, s:o, s:o, s:o, s:o, s:o}}",
+            o = json_pack("{s:s, s:s, s:o, s:b, s:o, s:f, s:f, s:f, s:{s:i, s:i, s:b, s:o, s:o, s:o, s:o, s:o}}",
                           "column", schema->cols[tc->col].name, "kind", "continuous", "modes", modes, "has_null",
-                          tc->has_null, "fill", tc->fill, "lo", tc->lo, "hi", tc->hi, "mixture", "components",
+                          tc->has_null, "point_mass", tc->has_point ? json_real(tc->point) : json_null(), "fill",
+                          tc->fill, "lo", tc->lo, "hi", tc->hi, "mixture", "components",
                           m->ncomp, "iterations", m->iterations, "converged", m->converged, "weight",
                           doubles_json(m->weight, m->ncomp), "mean", doubles_json(m->mean, m->ncomp), "std",
                           doubles_json(m->std, m->ncomp), "prec", doubles_json(m->prec, m->ncomp), "logc",
@@ -463,6 +521,9 @@ static int tcol_from_json(synth_ctgan_tcol *tc, const json_t *o, const synth_sch
             return bad(err, "category slots");
         return 0;
     }
+    const json_t *pm = json_object_get(o, "point_mass");
+    tc->has_point = json_is_number(pm);
+    tc->point = tc->has_point ? json_number_value(pm) : 0.0;
     tc->fill = json_number_value(json_object_get(o, "fill"));
     tc->lo = json_number_value(json_object_get(o, "lo"));
     tc->hi = json_number_value(json_object_get(o, "hi"));

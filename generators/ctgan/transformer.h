@@ -4,7 +4,8 @@
  * a variational Gaussian mixture (bgm.h) is fitted to the non-null values, modes whose weight is
  * below 0.005 are dropped, and a value x becomes [alpha, one-hot(mode)] where the mode is drawn
  * from the posterior over the kept modes (plus 1e-6 each, as the reference does) and
- * alpha = clip((x - mean) / (4 std), -0.99, 0.99).  A continuous column with nulls has one more
+ * alpha = clip((x - mean) / (4 std), -0.99, 0.99).  Optionally (point_share > 0, not in the
+ * reference) a heavy point mass gets a mode slot of its own, so it is reproduced exactly.  A continuous column with nulls has one more
  * two-wide one-hot part [value, null] (nulls take the mean in the mixture).  Categorical and
  * boolean columns are one-hot over the schema's categories plus a null slot when nulls occur; they
  * are the discrete columns the conditional vector ranges over.  Id, PII and text columns are not
@@ -38,6 +39,8 @@ typedef struct synth_ctgan_tcol {
     synth_bgm bgm;
     int nmodes;              /* kept components */
     int mode[SYNTH_BGM_MAX_COMPONENTS];   /* kept component indexes into bgm */
+    int has_point;           /* the mode part starts with one slot for the exact value `point` */
+    double point;            /* a point mass (e.g. capital-gain's 92% zeros), when has_point */
     int has_null;            /* a [value, null] part follows the modes */
     double fill;             /* stands for nulls in the mixture */
     double lo, hi;           /* training range (decoded values are clamped to it) */
@@ -60,9 +63,12 @@ typedef struct synth_ctgan_transformer {
     int cond_dim;
 } synth_ctgan_transformer;
 
-/* Fit on the reservoir sample.  max_modes: components per mixture (1..10).  Errors:
+/* Fit on the reservoir sample.  max_modes: components per mixture (1..10).  point_share: a
+ * continuous column whose most frequent value holds at least this share of its non-null values
+ * gets an extra mode slot for exactly that value (decoded exactly; the mixture is fitted to the
+ * other values); 0 turns this off, as the reference has it.  Errors:
  * SYNTH_BAD_INPUT naming line and column for a cell that does not parse, SYNTH_NOMEM. */
-int synth_ctgan_transformer_fit(const synth_schema *schema, const synth_sample_table *t, int max_modes,
+int synth_ctgan_transformer_fit(const synth_schema *schema, const synth_sample_table *t, int max_modes, double point_share,
                                 uint64_t seed, synth_ctgan_transformer **out, synth_err *err);
 void synth_ctgan_transformer_free(synth_ctgan_transformer *tf);
 

@@ -48,7 +48,7 @@ static void test_layout_and_round_trip(void **state)
     (void)state;
     synth_ctgan_transformer *tf;
     synth_err err;
-    assert_int_equal(synth_ctgan_transformer_fit(g_schema, g_sample, 10, 1, &tf, &err), 0);
+    assert_int_equal(synth_ctgan_transformer_fit(g_schema, g_sample, 10, 0, 1, &tf, &err), 0);
     assert_int_equal(tf->ncols, 4);
     const synth_ctgan_tcol *x = &tf->cols[0], *color = &tf->cols[1], *size = &tf->cols[2], *count = &tf->cols[3];
     assert_true(x->continuous && !color->continuous && !size->continuous && count->continuous);
@@ -240,7 +240,7 @@ static void test_adult_preprocessing_time(void **state)
     assert_int_equal(synth_infer_csv("datasets/adult.csv", &o, &schema, &t, NULL, &err), 0);
     double t0 = now();
     synth_ctgan_transformer *tf;
-    assert_int_equal(synth_ctgan_transformer_fit(schema, t, 10, 0, &tf, &err), 0);
+    assert_int_equal(synth_ctgan_transformer_fit(schema, t, 10, 0, 0, &tf, &err), 0);
     float *data;
     int32_t *cats;
     assert_int_equal(synth_ctgan_transform(tf, schema, t, 0, &data, &cats, &err), 0);
@@ -249,6 +249,45 @@ static void test_adult_preprocessing_time(void **state)
 #if !defined(__SANITIZE_ADDRESS__)
     assert_true(secs <= 2.0);   /* the budget; sanitizer builds are several times slower */
 #endif
+    synth_ctgan_transformer_free(tf);
+    synth_free(data);
+    synth_free(cats);
+    /* point masses: capital-gain's zeros and hours-per-week's 40 get exact slots, decoded exactly */
+    assert_int_equal(synth_ctgan_transformer_fit(schema, t, 10, 0.1, 0, &tf, &err), 0);
+    const synth_ctgan_tcol *gain = NULL, *hours = NULL, *age = NULL;
+    for (size_t i = 0; i < tf->ncols; i++) {
+        const char *name = schema->cols[tf->cols[i].col].name;
+        if (strcmp(name, "capital-gain") == 0)
+            gain = &tf->cols[i];
+        if (strcmp(name, "hours-per-week") == 0)
+            hours = &tf->cols[i];
+        if (strcmp(name, "age") == 0)
+            age = &tf->cols[i];
+    }
+    assert_true(gain->has_point && gain->point == 0 && hours->has_point && hours->point == 40 && !age->has_point);
+    assert_int_equal(synth_ctgan_transform(tf, schema, t, 0, &data, &cats, &err), 0);
+    size_t dim = (size_t)tf->data_dim;
+    float *raw = synth_malloc(dim * sizeof *raw);
+    synth_chunk *ch = synth_chunk_new(schema->ncols, 1);
+    size_t zeros = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const float *row = data + r * dim;
+        for (size_t j = 0; j < dim; j++)
+            raw[j] = row[j] * 60.0f;
+        synth_rng rng;
+        synth_rng_init(&rng, 5, r, 1);
+        ch->nrows = 1;
+        synth_ctgan_decode_row(tf, schema, raw, &rng, ch, 0);
+        const char *cell = t->cells[r * t->ncols + gain->col];
+        if (strcmp(cell, "0") == 0) {
+            zeros++;
+            assert_true(row[gain->offset + 1] == 1.0f);
+            assert_true(ch->cells[gain->col * ch->cap].num == 0.0);
+        }
+    }
+    assert_true(zeros > t->nrows * 9 / 10);
+    synth_free(raw);
+    synth_chunk_free(ch);
     assert_int_equal(tf->ndiscrete, 9);
     synth_free(data);
     synth_free(cats);
