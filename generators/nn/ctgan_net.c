@@ -1043,6 +1043,10 @@ int synth_ctgan_net_load(synth_nn_backend *b, const synth_ctgan_config *cfg, con
             return synth_err_set(err, SYNTH_MODEL, "ctgan weights: size field %d is %llu, the model expects %llu",
                                  i, (unsigned long long)got[i], (unsigned long long)want[i]);
         }
+    if (got[14] != 0 || got[15] != 0) {
+        synth_ctgan_net_free(net);
+        return synth_err_set(err, SYNTH_MODEL, "ctgan weights: reserved header fields are set (newer format?)");
+    }
     if (len != 8 + sizeof got + nf * sizeof(float)) {
         synth_ctgan_net_free(net);
         return synth_err_set(err, SYNTH_MODEL, "ctgan weights: blob is %zu bytes, expected %zu", len,
