@@ -639,6 +639,11 @@ static int ctgan_fit(const synth_schema *schema, const synth_sample_table *t, co
                                                      &m->tf, err))) {
         goto done;
     }
+    if (m->tf->data_dim == 0) {
+        rc = synth_err_set(err, SYNTH_BAD_INPUT, "ctgan: nothing to learn: every column is an id, PII or text "
+                           "column (the copula generator handles such tables)");
+        goto done;
+    }
     if ((rc = synth_ctgan_transform(m->tf, schema, t, m->p.seed, &data, &cats, err)))
         goto done;
     if (opt->log != NULL) {
