@@ -802,7 +802,7 @@ uint64_t *synth__ctgan_net_rng_counter(synth_ctgan_net *net)
  * (no FMA contraction: C11 mode), whatever the number of rows, so sampling stays a pure function
  * of (model, seed, row index).  Weights are transposed into k-major tiles of GEN_TILE columns. */
 #define GEN_TILE 16
-#define GEN_ROWS 4
+#define GEN_ROWS 6
 
 
 /* 8 floats; GCC/Clang vector extension (two SSE registers on the baseline target, one AVX one in
@@ -810,7 +810,7 @@ uint64_t *synth__ctgan_net_rng_counter(synth_ctgan_net *net)
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4)));
 
-/* acc (rows x GEN_TILE) = X (rows x in) * wt[:, tile]: 2 x rows vector accumulators held in
+/* acc (rows x GEN_TILE) = X (rows x in) * wt[:, tile]: 2 x 6 vector accumulators held in
  * registers; each element sees acc = acc + x_k * w_k for k = 0, 1, ... (separate multiply and
  * add: no FMA contraction in C11 mode). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -818,20 +818,35 @@ __attribute__((target_clones("avx2", "default")))
 #endif
 static void dense_tile(int rows, int in, const float *X, int ldx, const float *wt, int outp, float *acc)
 {
-    v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
-    const float *x0 = X, *x1 = X + (rows > 1 ? ldx : 0), *x2 = X + (rows > 2 ? 2 * (size_t)ldx : 0),
-                *x3 = X + (rows > 3 ? 3 * (size_t)ldx : 0);
+    v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0}, a40 = {0}, a41 = {0}, a50 = {0}, a51 = {0};
+    /* rows past the end repeat row 0 (computed, never stored by the caller) */
+    const float *x0 = X;
+    const float *x1 = X + (size_t)(1 < rows ? 1 : 0) * ldx;
+    const float *x2 = X + (size_t)(2 < rows ? 2 : 0) * ldx;
+    const float *x3 = X + (size_t)(3 < rows ? 3 : 0) * ldx;
+    const float *x4 = X + (size_t)(4 < rows ? 4 : 0) * ldx;
+    const float *x5 = X + (size_t)(5 < rows ? 5 : 0) * ldx;
     for (int k = 0; k < in; k++) {
         const float *w = wt + (size_t)k * outp;
         v8 w0 = *(const v8u *)w, w1 = *(const v8u *)(w + 8);
-        a00 += x0[k] * w0;
-        a01 += x0[k] * w1;
-        a10 += x1[k] * w0;
-        a11 += x1[k] * w1;
-        a20 += x2[k] * w0;
-        a21 += x2[k] * w1;
-        a30 += x3[k] * w0;
-        a31 += x3[k] * w1;
+        v8 b0 = {x0[k], x0[k], x0[k], x0[k], x0[k], x0[k], x0[k], x0[k]};
+        a00 += b0 * w0;
+        a01 += b0 * w1;
+        v8 b1 = {x1[k], x1[k], x1[k], x1[k], x1[k], x1[k], x1[k], x1[k]};
+        a10 += b1 * w0;
+        a11 += b1 * w1;
+        v8 b2 = {x2[k], x2[k], x2[k], x2[k], x2[k], x2[k], x2[k], x2[k]};
+        a20 += b2 * w0;
+        a21 += b2 * w1;
+        v8 b3 = {x3[k], x3[k], x3[k], x3[k], x3[k], x3[k], x3[k], x3[k]};
+        a30 += b3 * w0;
+        a31 += b3 * w1;
+        v8 b4 = {x4[k], x4[k], x4[k], x4[k], x4[k], x4[k], x4[k], x4[k]};
+        a40 += b4 * w0;
+        a41 += b4 * w1;
+        v8 b5 = {x5[k], x5[k], x5[k], x5[k], x5[k], x5[k], x5[k], x5[k]};
+        a50 += b5 * w0;
+        a51 += b5 * w1;
     }
     *(v8u *)(acc + 0) = a00;
     *(v8u *)(acc + 8) = a01;
@@ -841,6 +856,10 @@ static void dense_tile(int rows, int in, const float *X, int ldx, const float *w
     *(v8u *)(acc + 40) = a21;
     *(v8u *)(acc + 48) = a30;
     *(v8u *)(acc + 56) = a31;
+    *(v8u *)(acc + 64) = a40;
+    *(v8u *)(acc + 72) = a41;
+    *(v8u *)(acc + 80) = a50;
+    *(v8u *)(acc + 88) = a51;
 }
 
 /* Y (rows x out, ldy) = X W^T + bias, deterministic per element (see above). */
