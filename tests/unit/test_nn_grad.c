@@ -4,7 +4,9 @@
  * analytic gradient of loss_D (+ lambda * gradient penalty, i.e. the double backpropagation) is
  * compared with central differences for EVERY critic weight, and the gradient of loss_G (through
  * the critic, Gumbel-softmax with fixed draws, batchnorm, the residual concatenations and the
- * conditional cross-entropy) for EVERY generator weight.  The RNG counter is rewound before each
+ * conditional cross-entropy) for EVERY generator weight; also without discrete columns (no cond
+ * vector) with one block / one critic layer, and with no residual block, three critic layers and
+ * pac 1.  The RNG counter is rewound before each
  * evaluation so noise, Gumbel draws, dropout masks and mixing weights are identical.  Errors are
  * relative, after subtracting the float32 noise floor of a central difference (one ulp of the loss
  * over 2 eps); exact zeros (a Linear bias feeding batchnorm) must come out as zero. */
@@ -107,11 +109,26 @@ static float eval(synth_ctgan_net *net, int critic, uint64_t counter)
 
 /* Compare the analytic gradient with central differences for every parameter; returns the worst
  * relative error (|fd - g| / max(|g|, floor)) and counts the parameters checked. */
-static void check_all(int critic, double eps, double tol)
+/* variant 0: the tiny config; 1: no discrete columns (no cond vector), one residual block, one
+ * critic layer; 2: no residual block, three critic layers, pac 1. */
+static void check_all(int critic, double eps, double tol, int variant)
 {
     synth_err err;
     synth_ctgan_config cfg;
     tiny_config(&cfg);
+    if (variant == 1) {
+        cfg.cond_dim = 0;
+        cfg.ndiscrete = 0;
+        cfg.cond_span_index = NULL;
+        cfg.cond_offset = NULL;
+        cfg.ngen = 1;
+        cfg.ndis = 1;
+    } else if (variant == 2) {
+        cfg.ngen = 0;
+        cfg.ndis = 3;
+        cfg.dis_dims[2] = 4;
+        cfg.pac = 1;
+    }
     synth_ctgan_net *net;
     assert_int_equal(synth_ctgan_net_new(g_b, &cfg, 42, &net, &err), 0);
     /* a few training steps first, so weights are not at their symmetric start */
@@ -160,9 +177,9 @@ static void check_all(int critic, double eps, double tol)
             printf("  param %zu: analytic %.6g, finite difference %.6g\n", k, ana[k], fd);
         }
     }
-    printf("loss %g gmax %g\n", (double)l0, gmax);
-    printf("%s: %zu params (%zu nonzero), worst relative error %.3g at %zu, %zu above %.2g\n",
-           critic ? "critic" : "generator", n, nonzero, worst, worst_k, bad, tol);
+    printf("variant %d %s: loss %.4g, %zu params (%zu nonzero, largest |g| %.3g), worst relative error %.3g at %zu, "
+           "%zu above %.2g\n",
+           variant, critic ? "critic" : "generator", (double)l0, n, nonzero, gmax, worst, worst_k, bad, tol);
     assert_true(nonzero > n / 2);
     assert_int_equal(bad, 0);
     free(ana);
@@ -172,13 +189,15 @@ static void check_all(int critic, double eps, double tol)
 static void test_critic_gradient_with_penalty(void **state)
 {
     (void)state;
-    check_all(1, 1e-3, 2e-2);
+    for (int v = 0; v < 3; v++)
+        check_all(1, 1e-3, 2e-2, v);
 }
 
 static void test_generator_gradient(void **state)
 {
     (void)state;
-    check_all(0, 1e-3, 2e-2);
+    for (int v = 0; v < 3; v++)
+        check_all(0, 1e-3, 2e-2, v);
 }
 
 int main(void)
