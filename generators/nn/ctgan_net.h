@@ -108,8 +108,11 @@ int synth_ctgan_net_train_step(synth_ctgan_net *net, int batch, const synth_ctga
 
 /* Inference: batchnorm with running statistics.  noise is n x embedding_dim, cond n x cond_dim
  * (NULL when cond_dim == 0), out n x data_dim receives G's pre-activation outputs; the caller
- * applies tanh / Gumbel-softmax with its own per-row RNG.  Only reads the net (thread-safe with
- * the CPU backend).  SYNTH_NOMEM when scratch memory cannot be had. */
+ * applies tanh / Gumbel-softmax with its own per-row RNG.  Each output row is a function of its
+ * own noise and cond row only, bit for bit, whatever n and the other rows are (a host kernel with
+ * a fixed summation order, no BLAS), and the same on every x86-64 machine.  Only reads the net:
+ * thread-safe (any backend; a non-CPU net copies its weights to the host per call).
+ * SYNTH_NOMEM when scratch memory cannot be had. */
 int synth_ctgan_net_generate(const synth_ctgan_net *net, int n, const float *noise, const float *cond,
                              float *out, synth_err *err);
 
