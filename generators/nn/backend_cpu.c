@@ -386,12 +386,15 @@ static void cpu_rand_normal(synth_nn_backend *b, size_t n, float *p, uint64_t se
     (void)b;
     for (size_t blk = 0; blk * 4 < n; blk++) {
         philox4x32_ctr_t w = synth__nn_philox_block(seed, counter, blk);
-        for (size_t j = 0; j < 4 && blk * 4 + j < n; j++) {
-            size_t pair = j / 2;
+        float out[4];
+        for (int pair = 0; pair < 2; pair++) {   /* Box-Muller once per pair of words */
             float r = sqrtf(-2.0f * logf(synth__nn_u01(w.v[2 * pair])));
             float ang = 6.2831853071795865f * synth__nn_u01(w.v[2 * pair + 1]);
-            p[blk * 4 + j] = r * (j % 2 == 0 ? cosf(ang) : sinf(ang));
+            out[2 * pair] = r * cosf(ang);
+            out[2 * pair + 1] = r * sinf(ang);
         }
+        for (size_t j = 0; j < 4 && blk * 4 + j < n; j++)
+            p[blk * 4 + j] = out[j];
     }
 }
 
