@@ -168,6 +168,12 @@ static int check_config(const synth_ctgan_config *c, synth_err *err)
     for (int k = 0; k < c->ndis; k++)
         if (c->dis_dims[k] < 1 || c->dis_dims[k] > big)
             return synth_err_set(err, SYNTH_USAGE, "ctgan net: critic layer %d has width %d", k, c->dis_dims[k]);
+    long sumg = 0;
+    for (int k = 0; k < c->ngen; k++)
+        sumg += c->gen_dims[k];
+    if ((long)c->pac * (c->data_dim + c->cond_dim) > (1L << 24) ||
+        sumg + c->embedding_dim + c->cond_dim > (1L << 24))
+        return synth_err_set(err, SYNTH_USAGE, "ctgan net: layers too wide (pac x row width or generator width > 2^24)");
     if (!(c->tau > 0.0f) || !(c->lr_g >= 0.0f) || !(c->lr_d >= 0.0f) || !(c->beta1 >= 0.0f && c->beta1 < 1.0f) ||
         !(c->beta2 >= 0.0f && c->beta2 < 1.0f) || !(c->gp_lambda >= 0.0f))
         return synth_err_set(err, SYNTH_USAGE, "ctgan net: tau, learning rates, betas or gp_lambda out of range");
