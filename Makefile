@@ -54,9 +54,15 @@ BIN      := $(if $(SANITIZE),$(BUILD)/bin/synth,bin/synth)
 .PHONY: all deps run test unit cli asan-test fuzz fuzz-build bench lint cuda cuda-test nn-bench clean
 all: $(BIN)
 
-$(BIN): $(MAIN_OBJ) $(BUILD)/libsynth.a
+# bin/synth is either the default build or the `make cuda` one: a stamp per variant (same mtime as
+# the binary it linked) makes the next build of the other variant relink it.
+BIN_STAMP := $(if $(SANITIZE),,build/.bin-$(if $(CUDA_OBJ),cuda,cpu))
+$(BIN): $(MAIN_OBJ) $(BUILD)/libsynth.a $(BIN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libsynth.a $(LIBS)
+	$(if $(BIN_STAMP),@rm -f build/.bin-cpu build/.bin-cuda && touch -r $@ $(BIN_STAMP))
+build/.bin-%:
+	@mkdir -p build && touch $@
 
 $(BUILD)/libsynth.a: $(LIB_OBJ) $(CUDA_OBJ)
 	@rm -f $@
