@@ -602,7 +602,9 @@ extern "C" int synth__nn_cuda_open(int threads, synth_nn_backend *b, synth_err *
     int n = 0;
     cudaError_t ce = cudaGetDeviceCount(&n);
     if (ce != cudaSuccess || n == 0)
-        return synth_err_set(err, SYNTH_USAGE, "--device cuda: no usable GPU (%s)",
+        return synth_err_set(err, SYNTH_USAGE,
+                             "--device cuda: no usable GPU (%s) although this binary was built by make cuda; "
+                             "use --device cpu",
                              ce != cudaSuccess ? cudaGetErrorString(ce) : "no device found");
     cuda_ctx *c = (cuda_ctx *)synth_calloc(1, sizeof *c);
     if (c == NULL)
