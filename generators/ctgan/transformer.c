@@ -511,7 +511,7 @@ static int tcol_from_json(synth_ctgan_tcol *tc, const json_t *o, const synth_sch
     const char *name = json_string_value(json_object_get(o, "column"));
     const char *kind = json_string_value(json_object_get(o, "kind"));
     if (name == NULL || strcmp(name, col->name) != 0 || kind == NULL)
-        return bad(err, "column list does not match the schema");
+        return synth_err_set(err, SYNTH_MODEL, "ctgan transformer: its columns do not match this table's (made from another input?)");
     if (strcmp(kind, tc->continuous ? "continuous" : "discrete") != 0)
         return bad(err, "column kind does not match the schema");
     tc->has_null = json_is_true(json_object_get(o, "has_null"));
@@ -563,7 +563,7 @@ int synth_ctgan_transformer_from_json(const json_t *j, const synth_schema *schem
     const json_t *cols = json_object_get(j, "columns");
     int rc;
     if (!json_is_array(cols) || json_array_size(cols) != tf->ncols) {
-        rc = bad(err, "column list does not match the schema");
+        rc = synth_err_set(err, SYNTH_MODEL, "ctgan transformer: its columns do not match this table's (made from another input?)");
         goto fail;
     }
     for (size_t i = 0; i < tf->ncols; i++)
