@@ -7,7 +7,12 @@
 #   make fuzz       build the fuzzers (clang libFuzzer) and run each for FUZZ_SECONDS
 #   make bench      benchmarks; writes docs/BENCHMARKS.md
 #   make lint       cppcheck + banned-function check
-#   make cuda       optional CUDA backend (needs nvcc; never required)
+#   make cuda       optional CUDA backend for CTGAN (needs nvcc + a GPU to run; never required):
+#                   rebuilds everything in build/cuda with -DSYNTH_CUDA, compiles
+#                   generators/nn/backend_cuda.cu (cuBLAS + kernels), links cudart/cublas into
+#                   bin/synth; `make cuda-test` runs the unit tests of that build (GPU tests skip
+#                   when no device is present).  CUDA_HOME, NVCC, CUDA_ARCH override.
+#   make nn-bench   CTGAN training-step / inference micro-benchmark at Adult-like sizes
 # Variables: CC, CFLAGS, LDFLAGS (user flags are respected), SANITIZE=address,undefined, BUILD=dir.
 
 VERSION := 0.1.0
@@ -28,7 +33,7 @@ WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototype
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lopenblas -llapacke -lsqlite3 -ljansson -lz -lcrypto -lmicrohttpd)
 # libcsv ships no .pc file; GSL's pkg-config pulls in gslcblas, which OpenBLAS replaces.
-LIBS := $(filter-out -lgslcblas,$(PKG_LIBS)) -lcsv -lpthread -lm
+LIBS := $(filter-out -lgslcblas,$(PKG_LIBS)) -lcsv -lpthread -lm $(CUDA_LIBS)
 INCLUDES := -Isrc -Igenerators -Iprivacy -Ivalidation -Iapi -Iinfra
 
 ifneq ($(SANITIZE),)
@@ -47,14 +52,20 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SANITIZE),$(BUILD)/bin/synth,bin/synth)
 
-.PHONY: all deps run test unit cli asan-test fuzz fuzz-build bench lint cuda clean
+.PHONY: all deps run test unit cli asan-test fuzz fuzz-build bench lint cuda cuda-test nn-bench clean
 all: $(BIN)
 
-$(BIN): $(MAIN_OBJ) $(BUILD)/libsynth.a
+# bin/synth is either the default build or the `make cuda` one: a stamp per variant (same mtime as
+# the binary it linked) makes the next build of the other variant relink it.
+BIN_STAMP := $(if $(SANITIZE),,build/.bin-$(if $(CUDA_OBJ),cuda,cpu))
+$(BIN): $(MAIN_OBJ) $(BUILD)/libsynth.a $(BIN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libsynth.a $(LIBS)
+	$(if $(BIN_STAMP),@rm -f build/.bin-cpu build/.bin-cuda && touch -r $@ $(BIN_STAMP))
+build/.bin-%:
+	@mkdir -p build && touch $@
 
-$(BUILD)/libsynth.a: $(LIB_OBJ)
+$(BUILD)/libsynth.a: $(LIB_OBJ) $(CUDA_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -125,8 +136,30 @@ bench: deps
 lint:
 	@tests/lint.sh
 
+# The CUDA backend: only these targets ever call nvcc.  CUDA 13 targets Turing and newer.
+CUDA_HOME ?= /usr/local/cuda
+NVCC      ?= $(CUDA_HOME)/bin/nvcc
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+CUDA_MAKE = $(MAKE) --no-print-directory BUILD=build/cuda CFLAGS="$(CFLAGS) -DSYNTH_CUDA" \
+            CUDA_OBJ=build/cuda/obj/generators/nn/backend_cuda_cu.o \
+            CUDA_LIBS="-L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++"
+build/cuda/obj/generators/nn/backend_cuda_cu.o: generators/nn/backend_cuda.cu generators/nn/backend_impl.h generators/nn/nn_rng.h
+	@mkdir -p $(dir $@)
+	$(NVCC) -O2 -std=c++17 $(CUDA_ARCH) -Isrc -Igenerators -DSYNTH_CUDA -Xcompiler -Wall -c -o $@ $<
 cuda:
-	@echo "make cuda: no CUDA code yet (the CTGAN issue adds it)"; exit 0
+	@command -v $(NVCC) >/dev/null || { echo "make cuda: $(NVCC) not found (set CUDA_HOME or NVCC)"; exit 2; }
+	@$(CUDA_MAKE) all
+cuda-test:
+	@$(CUDA_MAKE) all
+	@$(CUDA_MAKE) unit
+
+NN_BENCH := $(BUILD)/bench/nn_step_bench
+$(NN_BENCH): tests/bench/nn_step_bench.c $(BUILD)/libsynth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsynth.a $(LIBS)
+nn-bench: $(NN_BENCH)
+	@$(NN_BENCH) 30 2
 
 clean:
 	rm -rf build bin

@@ -2,10 +2,12 @@
 #include <string.h>
 
 #include "copula/copula.h"
+#include "ctgan/ctgan.h"
 #include "generator.h"
 
 static const synth_generator *const registry[] = {
     &synth_copula_generator,
+    &synth_ctgan_generator,
     NULL,
 };
 

@@ -20,6 +20,11 @@ static const cli_option fit_options[] = {
     {"max-categories", 0, "N", 0, "more distinct values than N make a column text or id (default 5000)"},
     {"skip-bad-rows", 0, NULL, 0, "skip and count ragged or invalid-UTF-8 rows instead of failing"},
     {"progress", 0, "WHEN", 0, "progress on stderr: auto (default, when a terminal), always, never"},
+    {"epochs", 0, "N", 0, "ctgan: training epochs (same as --param epochs=N; default 300)"},
+    {"checkpoint-every", 0, "N", 0, "ctgan: write MODEL.ckpt every N epochs (default 10; 0 = never)"},
+    {"resume", 0, "CKPT", 0, "ctgan: continue training from a checkpoint (MODEL.ckpt)"},
+    {"device", 0, "DEV", 0, "ctgan: train on cpu (default) or cuda (needs a build made by make cuda)"},
+    {"threads", 't', "N", 0, "ctgan: BLAS threads for training (default: OpenBLAS's; 1 = reproducible)"},
     {"quiet", 'q', NULL, 0, "no progress and no summary"},
     {NULL, 0, NULL, 0, NULL},
 };
@@ -39,6 +44,71 @@ static char *default_model_path(const char *input)
         memcpy(out + len, ".synth", 7);
     }
     return out;
+}
+
+static void print_epoch(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "synth fit: %s\n", line);
+}
+
+/* The training options of long-running generators (ctgan): --epochs becomes --param epochs=N
+ * (so it is recorded with the other parameters); *extra and *params are new (caller frees). */
+static int read_training_options(const cli_args *a, synth_fit_request *req, char **extra, const char ***params,
+                                 char **ckpt, synth_err *err)
+{
+    const char *v;
+    uint64_t n;
+    int rc;
+    *extra = NULL;
+    *params = NULL;
+    *ckpt = NULL;
+    if ((v = cli_get(a, "epochs")) != NULL) {
+        if ((rc = cli_parse_uint("--epochs", v, 1000000, &n, err)))
+            return rc;
+        if (n == 0)
+            return synth_err_set(err, SYNTH_USAGE, "--epochs must be at least 1");
+        *extra = synth_malloc(32);
+        *params = synth_calloc(req->fit.nparams + 1, sizeof **params);
+        if (*extra == NULL || *params == NULL)
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        snprintf(*extra, 32, "epochs=%llu", (unsigned long long)n);
+        for (size_t i = 0; i < req->fit.nparams; i++)
+            (*params)[i] = req->fit.params[i];
+        (*params)[req->fit.nparams] = *extra;
+        req->fit.params = *params;
+        req->fit.nparams++;
+    }
+    req->fit.checkpoint_every = 10;
+    if ((v = cli_get(a, "checkpoint-every")) != NULL) {
+        if ((rc = cli_parse_uint("--checkpoint-every", v, 1000000, &n, err)))
+            return rc;
+        req->fit.checkpoint_every = (unsigned)n;
+    }
+    if ((v = cli_get(a, "threads")) != NULL) {
+        if ((rc = cli_parse_uint("--threads", v, 256, &n, err)))
+            return rc;
+        if (n == 0)
+            return synth_err_set(err, SYNTH_USAGE, "--threads must be at least 1");
+        req->fit.threads = (int)n;
+    }
+    if ((v = cli_get(a, "device")) != NULL) {
+        if (strcmp(v, "cpu") != 0 && strcmp(v, "cuda") != 0)
+            return synth_err_set(err, SYNTH_USAGE, "--device %s: expected cpu or cuda", v);
+        req->fit.device = v;
+    }
+    req->fit.resume_path = cli_get(a, "resume");
+    if (req->fit.checkpoint_every > 0) {
+        size_t len = strlen(req->output);
+        if ((*ckpt = synth_malloc(len + 6)) == NULL)
+            return synth_err_set(err, SYNTH_NOMEM, "out of memory");
+        memcpy(*ckpt, req->output, len);
+        memcpy(*ckpt + len, ".ckpt", 6);
+        req->fit.checkpoint_path = *ckpt;
+    }
+    if (!cli_flag(a, "quiet"))
+        req->fit.log = print_epoch;
+    return 0;
 }
 
 static int run_fit(const cli_args *a)
@@ -77,8 +147,12 @@ static int run_fit(const cli_args *a)
         synth_free(owned_output);
         return cli_usage_error(&synth_cmd_fit, "a model file cannot be written to standard output");
     }
+    char *extra = NULL, *ckpt = NULL;
+    const char **params = NULL;
     synth_fit_result res;
-    rc = synth_fit_csv(&req, &res, &err);
+    rc = read_training_options(a, &req, &extra, &params, &ckpt, &err);
+    if (rc == 0)
+        rc = synth_fit_csv(&req, &res, &err);
     if (rc == 0 && !cli_flag(a, "quiet")) {
         char secs[32];
         synth_format_duration(secs, sizeof secs, res.seconds);
@@ -91,6 +165,9 @@ static int run_fit(const cli_args *a)
         fputc('\n', stderr);
     }
     synth_free(owned_output);
+    synth_free(extra);
+    synth_free(ckpt);
+    synth_free(params);
     return rc ? cli_report("fit", &err) : 0;
 }
 

@@ -76,6 +76,14 @@ static int run_inspect(const cli_args *a)
                json_string_value(json_object_get(prov, "rows")) ? json_string_value(json_object_get(prov, "rows")) : "?",
                json_string_value(json_object_get(prov, "rows_fitted")) ? json_string_value(json_object_get(prov, "rows_fitted")) : "?",
                json_string_value(json_object_get(prov, "rows_skipped")) ? json_string_value(json_object_get(prov, "rows_skipped")) : "?");
+        json_t *desc = lm->gen->describe ? lm->gen->describe(lm->model) : NULL;
+        const json_t *epochs = json_object_get(desc, "epochs_trained");
+        if (epochs != NULL)   /* generators that train (ctgan) */
+            printf("training    %lld epochs on %s, %.2f s/epoch, last loss_g %.3f, loss_d %.3f\n",
+                   (long long)json_integer_value(epochs), json_string_value(json_object_get(desc, "trained_on")),
+                   json_number_value(json_object_get(desc, "seconds_per_epoch")),
+                   json_number_value(json_object_get(desc, "loss_g")), json_number_value(json_object_get(desc, "loss_d")));
+        json_decref(desc);
         printf("columns     %zu\n\n  %-24s %-12s %7s  %s\n", lm->schema->ncols, "name", "type", "nulls", "details");
         for (size_t c = 0; c < lm->schema->ncols; c++)
             print_column(&lm->schema->cols[c]);

@@ -32,6 +32,15 @@ typedef struct synth_fit_options {
     const char *const *params;   /* "key=value" strings (--param), validated by the generator */
     size_t nparams;
     synth_progress_mode progress;
+    /* For generators that train for long (ctgan); the others ignore these.  Zero/NULL = defaults. */
+    const char *device;               /* "cpu" (default) or "cuda" */
+    int threads;                      /* BLAS threads while training (0 = the library's default) */
+    const char *checkpoint_path;      /* where to write checkpoints (NULL = none) */
+    unsigned checkpoint_every;        /* epochs between checkpoints (0 = generator default) */
+    const char *resume_path;          /* continue training from this checkpoint (NULL = fresh) */
+    /* One line of training progress per epoch (NULL = silent); called on the fitting thread. */
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
 } synth_fit_options;
 
 typedef struct synth_generator {

@@ -60,7 +60,7 @@ static const cli_command *find_command(const char *name)
 
 static int finish(int code)
 {
-    if (fflush(stdout) != 0 && code == 0) {
+    if ((fflush(stdout) != 0 || ferror(stdout)) && code == 0) {   /* ferror: an earlier write failed */
         fprintf(stderr, "synth: cannot write to standard output\n");
         return 4;
     }

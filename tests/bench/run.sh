@@ -119,6 +119,9 @@ if command -v python3 >/dev/null; then
   rm -f "$B/q.csv"
 fi
 
+echo "bench: ctgan"
+ctgan_section=$(SYNTH=$SYNTH tests/bench/ctgan_bench.sh)
+
 cat > "$doc" <<MD
 # Benchmarks
 
@@ -217,6 +220,8 @@ The issue quotes 0.88 for the shuffle baseline (and 0.81 for the best-known Pyth
 Gaussian copula) under that library's own typing of Adult's columns; measured here with every
 integer column numeric, the shuffle scores higher, so compare synth with the shuffle line above,
 measured the same way.
+
+$ctgan_section
 MD
 echo "bench: REST API"
 tests/bench/api_bench.sh >>"$doc"
