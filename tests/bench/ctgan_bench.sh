@@ -31,7 +31,11 @@ epoch=$(awk '/ epoch / && !/epoch 1\// {print $(NF-1)}' "$B/speed.log" | median)
 if [ -z "$MODEL" ]; then
   echo "ctgan bench: training $EPOCHS epochs (long)" >&2
   MODEL="$B/adult-ctgan.synth"
-  $SYNTH fit datasets/adult.csv --generator ctgan --epochs "$EPOCHS" --threads 2 -o "$MODEL" 2>"$B/fit.log"
+  /usr/bin/time -f "%e %M" -o "$B/fit.time" \
+    $SYNTH fit datasets/adult.csv --generator ctgan --epochs "$EPOCHS" --threads 2 -o "$MODEL" 2>"$B/fit.log"
+  provenance="Trained by this run: \`synth fit datasets/adult.csv --generator ctgan --epochs $EPOCHS --threads 2\`, $(awk '{printf "%.0f s wall, %.0f MiB peak RSS", $1, $2 / 1024}' "$B/fit.time")."
+else
+  provenance="Model given by CTGAN_MODEL ($MODEL), trained beforehand with \`synth fit datasets/adult.csv --generator ctgan --epochs N --threads 2\`."
 fi
 trained=$($SYNTH inspect "$MODEL" --json | jq -r '.. | objects | select(has("epochs_trained")) | .epochs_trained' | head -1)
 
@@ -83,7 +87,8 @@ Layout of Adult after the transformer: $layout.
 | generation, 1 thread: $gen_rows rows | $gen_wall_1 s wall ($(awk -v w="$gen_wall_1" -v n="$gen_rows" 'BEGIN {printf "%.0f", n / w}') rows/s; $(awk -v w="$gen_user_1" -v n="$gen_rows" 'BEGIN {printf "%.0f", n / w}') rows per CPU second), $(awk -v m="$gen_rss_1" 'BEGIN {printf "%.0f", m / 1024}') MiB | |
 | generation, 2 threads: $gen_rows rows | $gen_wall_2 s wall ($(awk -v w="$gen_wall_2" -v n="$gen_rows" 'BEGIN {printf "%.0f", n / w}') rows/s), $(awk -v m="$gen_rss_2" 'BEGIN {printf "%.0f", m / 1024}') MiB | |
 
-Quality after $trained epochs, 32,561 synthetic rows vs the real file, median of seeds 1-3:
+Quality after $trained epochs, 32,561 synthetic rows vs the real file, median of seeds 1-3.
+$provenance
 
 | generator | overall | column shapes | column pair trends |
 | --- | ---: | ---: | ---: |
