@@ -18,7 +18,8 @@ const char synth_exit_codes_help[] =
     "  4    I/O failure (missing file, permission, disk full)\n"
     "  5    invalid or incompatible model file\n"
     "  6    out of memory\n"
-    "  10   a gate failed: quality below --fail-under, or requested k/l/c/t not met\n"
+    "  10   a gate failed: quality below --fail-under, requested k/l/c/t not met, or a PII leak\n"
+    "       under --fail-on-leak\n"
     "  130  interrupted (no partial output is left behind)\n";
 
 static long option_index(const cli_command *cmd, const char *name)
