@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "csv_fast.h"
 #include "emd.h"
 #include "hash.h"
 #include "signals.h"
@@ -737,138 +738,19 @@ static int reader_pass(synth_csv_reader *rd, pipeline *pl, const size_t *cols, s
 /* ---- producer 2: a fast scanner for plain files ----------------------------------------------------
  * libcsv hands over every byte through a callback and the reader copies every field; on a big file
  * that is most of the time.  For a regular file this scanner reads the records itself and copies
- * only the needed cells.  It accepts only a strict subset of what the reader accepts (LF line ends;
- * quoted fields that close before a delimiter, LF or the end; strict UTF-8; no NUL and no CR; no
- * empty line before the header; every record with the header's number of fields; no field over
- * max_field_bytes) and answers FALLBACK on anything else, after which the caller starts over with
- * the reader, which then reports the exact error (or handles the CR line ends).  On the accepted
- * subset both read the same rows and cells. */
+ * only the needed cells.  It accepts only the strict subset of src/csv_fast.h (plus: no empty line
+ * before the header, no record over the largest valid one) and answers FALLBACK on anything else,
+ * after which the caller starts over with the reader, which then reports the exact error (or
+ * handles the CR line ends).  On the accepted subset both read the same rows and cells. */
 
-#define FAST_FALLBACK 1
-#define FAST_MORE 2
-#define FAST_EMPTY 3
+#define FAST_FALLBACK 1 /* fast_pass: leave the file to the reader */
 #define FAST_BLOCK ((size_t)4 << 20)
 
-typedef struct cellref {
-    const unsigned char *s;
-    size_t len;
-    int esc; /* quoted with doubled quotes inside */
-} cellref;
-
-typedef struct fastctx {
-    unsigned char cls[256]; /* 0 plain, 1 delimiter, 2 LF, 3 quote, 4 needs a look (NUL, CR, >= 0x80) */
-    size_t ncols;           /* fields per record */
-    const int *slot;        /* [ncols]: position among the needed cells, or -1 */
-    size_t max_field;
-} fastctx;
-
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
-    }
-    return 0;
-}
-
-/* Parse the record at p.  Returns 0 (*next = first byte after it, cells filled), FAST_EMPTY (an
- * empty line; *next set), FAST_MORE (needs more bytes; only when !eof) or FAST_FALLBACK. */
-static int fast_record(const fastctx *fc, const unsigned char *p, const unsigned char *end, int eof,
-                       const unsigned char **next, cellref *cells)
-{
-    if (p < end && *p == '\n') {
-        *next = p + 1;
-        return FAST_EMPTY;
-    }
-    size_t f = 0;
-    for (;;) {
-        const unsigned char *fs = p, *cs, *ce;
-        int esc = 0;
-        if (p < end && *p == '"') {
-            const unsigned char *q = p + 1;
-            for (;;) {
-                q = memchr(q, '"', (size_t)(end - q));
-                if (q == NULL)
-                    return eof ? FAST_FALLBACK : FAST_MORE;
-                if (q + 1 == end && !eof)
-                    return FAST_MORE;
-                if (q + 1 < end && q[1] == '"') {
-                    esc = 1;
-                    q += 2;
-                    continue;
-                }
-                break;
-            }
-            cs = fs + 1;
-            ce = q;
-            for (const unsigned char *t = cs; t < ce;) {
-                if (fc->cls[*t] != 4 || *t == '\n') {
-                    t++;
-                    continue;
-                }
-                if (*t < 0x80)
-                    return FAST_FALLBACK; /* NUL or CR */
-                size_t m = utf8_len(t, (size_t)(ce - t));
-                if (m == 0)
-                    return FAST_FALLBACK;
-                t += m;
-            }
-            p = q + 1;
-            if (p < end && fc->cls[*p] != 1 && *p != '\n')
-                return FAST_FALLBACK;
-        } else {
-            for (;;) {
-                while (p < end && fc->cls[*p] == 0)
-                    p++;
-                if (p == end) {
-                    if (!eof)
-                        return FAST_MORE;
-                    break;
-                }
-                unsigned char k = fc->cls[*p];
-                if (k == 1 || k == 2)
-                    break;
-                if (k == 3 || *p < 0x80)
-                    return FAST_FALLBACK; /* quote inside a field, NUL, CR */
-                size_t m = utf8_len(p, (size_t)(end - p));
-                if (m == 0)
-                    return (!eof && end - p < 4) ? FAST_MORE : FAST_FALLBACK;
-                p += m;
-            }
-            cs = fs;
-            ce = p;
-        }
-        if ((size_t)(ce - cs) > fc->max_field || f >= fc->ncols)
-            return FAST_FALLBACK;
-        int sl = fc->slot[f];
-        if (sl >= 0)
-            cells[sl] = (cellref){ .s = cs, .len = (size_t)(ce - cs), .esc = esc };
-        f++;
-        if (p == end) { /* eof */
-            *next = p;
-            break;
-        }
-        if (*p++ == '\n') {
-            *next = p;
-            break;
-        }
-        /* a delimiter: another field follows (possibly empty, at the end) */
-    }
-    return f == fc->ncols ? 0 : FAST_FALLBACK;
-}
-
-static int batch_put(batch *b, const cellref *cells, size_t n)
+static int batch_put(batch *b, const unsigned char *base, const synth_csv_fast_cell *cells, size_t n)
 {
     size_t need = 0;
     for (size_t i = 0; i < n; i++)
-        need += 4 + cells[i].len;
+        need += 4 + (cells[i].len & SYNTH_CSV_FAST_LEN);
     if (b->cap - b->len < need) {
         size_t ncap = b->cap ? b->cap : 1 << 20;
         while (ncap - b->len < need)
@@ -881,16 +763,17 @@ static int batch_put(batch *b, const cellref *cells, size_t n)
     }
     char *o = b->buf + b->len;
     for (size_t i = 0; i < n; i++) {
-        const cellref *c = &cells[i];
+        const unsigned char *cs = base + cells[i].off;
+        size_t clen = cells[i].len & SYNTH_CSV_FAST_LEN;
         uint32_t len;
-        if (!c->esc) {
-            len = (uint32_t)c->len;
-            memcpy(o + 4, c->s, c->len);
+        if (!(cells[i].len & SYNTH_CSV_FAST_ESC)) {
+            len = (uint32_t)clen;
+            memcpy(o + 4, cs, clen);
         } else {
             len = 0;
-            for (size_t j = 0; j < c->len; j++) {
-                o[4 + len++] = (char)c->s[j];
-                if (c->s[j] == '"')
+            for (size_t j = 0; j < clen; j++) {
+                o[4 + len++] = (char)cs[j];
+                if (cs[j] == '"')
                     j++; /* the doubled quote */
             }
         }
@@ -915,19 +798,15 @@ static int fast_pass(const char *path, const synth_csv_options *opt, size_t ncol
         close(fd);
         return FAST_FALLBACK;
     }
-    fastctx fc;
-    memset(&fc, 0, sizeof fc);
-    for (int c = 0; c < 256; c++)
-        fc.cls[c] = (c == 0 || c == '\r' || c >= 0x80) ? 4 : 0;
-    fc.cls['"'] = 3;
-    fc.cls['\n'] = 2;
-    fc.cls[(unsigned char)opt->delimiter] = 1;
-    fc.ncols = ncols_file;
-    fc.max_field = opt->max_field_bytes;
     int rc = SYNTH_NOMEM;
     int *slot = synth_calloc(ncols_file, sizeof *slot);
-    cellref *cells = synth_calloc(ncols_file, sizeof *cells); /* >= ncols */
-    size_t cap = FAST_BLOCK, limit = ncols_file * (opt->max_field_bytes * 2 + 3) + FAST_BLOCK;
+    synth_csv_fast_cell *cells = synth_calloc(ncols_file, sizeof *cells); /* >= ncols */
+    /* the longest valid record (every field quoted, every byte a doubled quote), capped so that the
+     * buffer stays below SYNTH_CSV_FAST_MAX_BUF (a longer record goes to the reader) */
+    size_t cap = FAST_BLOCK, limit = SYNTH_CSV_FAST_MAX_BUF;
+    if (opt->max_field_bytes < SYNTH_CSV_FAST_MAX_BUF &&
+        ncols_file < (SYNTH_CSV_FAST_MAX_BUF - FAST_BLOCK) / (opt->max_field_bytes * 2 + 3))
+        limit = ncols_file * (opt->max_field_bytes * 2 + 3) + FAST_BLOCK;
     unsigned char *buf = synth_malloc(cap);
     if (slot == NULL || cells == NULL || buf == NULL)
         goto out;
@@ -935,7 +814,8 @@ static int fast_pass(const char *path, const synth_csv_options *opt, size_t ncol
         slot[i] = -1;
     for (size_t i = 0; i < ncols; i++)
         slot[cols[i]] = (int)i;
-    fc.slot = slot;
+    synth_csv_fast fc;
+    synth_csv_fast_init(&fc, opt->delimiter, ncols_file, opt->max_field_bytes, slot);
 
     size_t have = 0, pos = 0;
     int eof = 0, header = 1, bom_done = 0;
@@ -971,8 +851,8 @@ static int fast_pass(const char *path, const synth_csv_options *opt, size_t ncol
         if (pos == have && eof)
             break;
         const unsigned char *next = NULL;
-        int r = fast_record(&fc, buf + pos, buf + have, eof, &next, cells);
-        if (r == FAST_MORE) {
+        int r = synth_csv_fast_record(&fc, buf, buf + pos, buf + have, eof, &next, cells);
+        if (r == SYNTH_CSV_FAST_MORE) {
             /* the record runs past the buffered bytes: move it to the front, grow if it fills the
              * whole buffer, read more */
             memmove(buf, buf + pos, have - pos);
@@ -1002,22 +882,22 @@ static int fast_pass(const char *path, const synth_csv_options *opt, size_t ncol
             have += (size_t)n;
             continue;
         }
-        if (r == FAST_FALLBACK) {
+        if (r == SYNTH_CSV_FAST_FALLBACK) {
             rc = FAST_FALLBACK;
             goto out;
         }
-        if (r == FAST_EMPTY && header) {
+        if (r == SYNTH_CSV_FAST_EMPTY && header) {
             rc = FAST_FALLBACK; /* an empty line before the header: leave it to the reader */
             goto out;
         }
         pos = (size_t)(next - buf);
-        if (r == FAST_EMPTY)
+        if (r == SYNTH_CSV_FAST_EMPTY)
             continue;
         if (header) {
             header = 0;
             continue;
         }
-        if (batch_put(b, cells, ncols) < 0)
+        if (batch_put(b, buf, cells, ncols) < 0)
             goto out;
         if (b->nrows >= chunk_rows) {
             pipe_submit(pl);

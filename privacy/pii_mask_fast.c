@@ -11,9 +11,9 @@
  *
  * The subset: LF line ends; quoted fields that close before a delimiter, LF or the end; strict
  * UTF-8; no NUL, no CR; no quote inside an unquoted field; no empty line before the header; every
- * record with the header's number of fields; no field over max_field_bytes.  Within it this
- * parser reads the same rows and fields as synth_csv_reader (the same subset as the privacy
- * check's scanner in check.c), and the output is formatted exactly as the reader path formats it.
+ * record with the header's number of fields; no field over max_field_bytes.  Within it the
+ * scanner of src/csv_fast.h (shared with the privacy check in check.c) reads the same rows and
+ * fields as synth_csv_reader, and the output is formatted exactly as the reader path formats it.
  * On anything else -- or on a cell the masker refuses, so that the reader path reports it with its
  * line -- the blocks before the offending one are written and the caller resumes with the reader
  * after those rows (tests/fuzz/fuzz_pii_mask.c checks that both paths agree byte for byte).
@@ -32,17 +32,14 @@
 #include <openssl/crypto.h>
 
 #include "alloc.h"
+#include "csv_fast.h"
 #include "csv_reader.h"
 #include "ff1.h"
 #include "signals.h"
 
-#define FAST_EMPTY 2
 #define FAST_ABORTED 3
 #define BLOCK_DEFAULT ((size_t)1 << 20)
-#define BLOCK_LIMIT ((size_t)1 << 30)   /* keeps every offset and length below 2^30 */
-#define REF_QUOTED 0x80000000u
-#define REF_ESC 0x40000000u
-#define REF_LEN 0x3fffffffu
+#define BLOCK_LIMIT SYNTH_CSV_FAST_MAX_BUF /* keeps every offset and length below 2^30 */
 
 static _Atomic int force_reader;
 static _Atomic size_t block_size_override;
@@ -68,11 +65,8 @@ int synth__mask_forced_reader(void)
     return force_reader;
 }
 
-/* One field of a parsed block: offset in the block, length and flags (REF_*). */
-typedef struct fref {
-    uint32_t off;
-    uint32_t len;
-} fref;
+/* One field of a parsed block: offset in the block, length and flags (SYNTH_CSV_FAST_*). */
+typedef synth_csv_fast_cell fref;
 
 enum { SLOT_FREE = 0, SLOT_READY, SLOT_DONE };
 
@@ -120,30 +114,13 @@ struct pipeline {
     int closing;               /* no more blocks will be submitted */
     size_t ncols;
     char delim;
-    size_t max_field;
-    unsigned char cls[256];    /* 0 plain, 1 delimiter, 2 LF, 3 quote, 4 needs a look (NUL, CR, >= 0x80) */
+    synth_csv_fast scan;       /* the record scanner (every field, in order) */
     unsigned char *masked;     /* [ncols]: 1 when the column is masked */
     int *fpe;                  /* [ncols]: index among the fpe columns, or -1 */
     size_t nfpe;
 };
 
 /* ---- scanning ----------------------------------------------------------------------------------- */
-
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
-    }
-    return 0;
-}
 
 /* Offset just past the first (first = 1) or last LF in buf[0..len) outside quotes, counting quote
  * parity from buf[0] (which starts a record); 0 when there is none.  Inside the subset every quote
@@ -171,88 +148,6 @@ static size_t boundary(const unsigned char *buf, size_t len, int first)
     }
 }
 
-/* Parse the record at p (p < end; the block ends after a record).  Returns 0 (*next after it,
- * refs[0..ncols) filled, offsets from base), FAST_EMPTY (an empty line) or SYNTH__MASK_FALLBACK. */
-static int parse_record(const pipeline *pl, const unsigned char *base, const unsigned char *p,
-                        const unsigned char *end, const unsigned char **next, fref *refs)
-{
-    const unsigned char *cls = pl->cls;
-    if (*p == '\n') {
-        *next = p + 1;
-        return FAST_EMPTY;
-    }
-    size_t f = 0;
-    for (;;) {
-        const unsigned char *cs, *ce;
-        uint32_t flags = 0;
-        if (p < end && *p == '"') {
-            const unsigned char *q = p + 1;
-            for (;;) {
-                q = memchr(q, '"', (size_t)(end - q));
-                if (q == NULL)
-                    return SYNTH__MASK_FALLBACK;
-                if (q + 1 < end && q[1] == '"') {
-                    flags |= REF_ESC;
-                    q += 2;
-                    continue;
-                }
-                break;
-            }
-            flags |= REF_QUOTED;
-            cs = p + 1;
-            ce = q;
-            for (const unsigned char *t = cs; t < ce;) {
-                if (cls[*t] != 4) {
-                    t++;
-                    continue;
-                }
-                if (*t < 0x80)
-                    return SYNTH__MASK_FALLBACK; /* NUL or CR */
-                size_t m = utf8_len(t, (size_t)(ce - t));
-                if (m == 0)
-                    return SYNTH__MASK_FALLBACK;
-                t += m;
-            }
-            p = q + 1;
-            if (p < end && cls[*p] != 1 && *p != '\n')
-                return SYNTH__MASK_FALLBACK;
-        } else {
-            cs = p;
-            for (;;) {
-                while (p < end && cls[*p] == 0)
-                    p++;
-                if (p == end)
-                    break;
-                unsigned char k = cls[*p];
-                if (k == 1 || k == 2)
-                    break;
-                if (k == 3 || *p < 0x80)
-                    return SYNTH__MASK_FALLBACK; /* quote inside a field, NUL, CR */
-                size_t m = utf8_len(p, (size_t)(end - p));
-                if (m == 0)
-                    return SYNTH__MASK_FALLBACK;
-                p += m;
-            }
-            ce = p;
-        }
-        if ((size_t)(ce - cs) > pl->max_field || f >= pl->ncols)
-            return SYNTH__MASK_FALLBACK;
-        refs[f].off = (uint32_t)(cs - base);
-        refs[f].len = (uint32_t)(ce - cs) | flags;
-        f++;
-        if (p == end) {
-            *next = p;
-            break;
-        }
-        if (*p++ == '\n') {
-            *next = p;
-            break;
-        }
-        /* a delimiter: another field follows (possibly empty, at the end) */
-    }
-    return f == pl->ncols ? 0 : SYNTH__MASK_FALLBACK;
-}
-
 /* ---- masking a block ---------------------------------------------------------------------------- */
 
 static int grow(char **buf, size_t *cap, size_t need)
@@ -277,8 +172,8 @@ static int grow(char **buf, size_t *cap, size_t need)
 static const char *field_text(worker *w, const unsigned char *base, fref r, size_t *len)
 {
     const unsigned char *s = base + r.off;
-    size_t n = r.len & REF_LEN, k = 0;
-    if (!(r.len & REF_ESC)) {
+    size_t n = r.len & SYNTH_CSV_FAST_LEN, k = 0;
+    if (!(r.len & SYNTH_CSV_FAST_ESC)) {
         memcpy(w->scratch, s, n);
         k = n;
     } else {
@@ -376,9 +271,9 @@ static int mask_block(worker *w, mslot *s, uint64_t seq)
             w->refs_cap = ncap;
         }
         const unsigned char *next = NULL;
-        int r = parse_record(p, base, q, end, &next, w->refs + nrows * ncols);
-        if (r == SYNTH__MASK_FALLBACK)
-            return r;
+        int r = synth_csv_fast_record(&p->scan, base, q, end, 1, &next, w->refs + nrows * ncols);
+        if (r != SYNTH_CSV_FAST_OK && r != SYNTH_CSV_FAST_EMPTY)
+            return SYNTH__MASK_FALLBACK;
         q = next;
         if (r == 0)
             nrows++;
@@ -410,7 +305,7 @@ static int mask_block(worker *w, mslot *s, uint64_t seq)
         const fref *row = w->refs + r * ncols;
         for (size_t c = 0; c < ncols; c++) {
             fref f = row[c];
-            size_t len = f.len & REF_LEN;
+            size_t len = f.len & SYNTH_CSV_FAST_LEN;
             const char *text = NULL;
             if (p->fpe[c] >= 0) {
                 /* as synth_masker_cell: the encrypted digits in place, every other byte kept */
@@ -435,7 +330,7 @@ static int mask_block(worker *w, mslot *s, uint64_t seq)
                 text = w->cell;
                 len = olen;
                 cells++;
-            } else if (f.len & REF_QUOTED) {
+            } else if (f.len & SYNTH_CSV_FAST_QUOTED) {
                 text = field_text(w, base, f, &len);
             }
             if (grow(&s->out, &s->out_cap, s->out_len + 2 * len + 4))
@@ -600,7 +495,7 @@ static int skip_header(reader_state *rs, pipeline *p, mslot *s, size_t block)
             if (refs == NULL)
                 return SYNTH_NOMEM;
             const unsigned char *next = NULL;
-            int r = parse_record(p, s->in, s->in + start, s->in + cut, &next, refs);
+            int r = synth_csv_fast_record(&p->scan, s->in, s->in + start, s->in + cut, 1, &next, refs);
             synth_free(refs);
             if (r != 0)
                 return SYNTH__MASK_FALLBACK;
@@ -673,12 +568,7 @@ int synth__mask_csv_fast(const char *path, size_t ncols, synth_masker *const *ma
     memset(&p, 0, sizeof p);
     p.ncols = ncols;
     p.delim = delimiter;
-    p.max_field = max_field_bytes;
-    for (int c = 0; c < 256; c++)
-        p.cls[c] = (c == 0 || c == '\r' || c >= 0x80) ? 4 : 0;
-    p.cls['"'] = 3;
-    p.cls['\n'] = 2;
-    p.cls[(unsigned char)delimiter] = 1;
+    synth_csv_fast_init(&p.scan, delimiter, ncols, max_field_bytes, NULL);
     p.nslots = nworkers + 2;
     worker *w = synth_calloc(nworkers, sizeof *w);
     p.slots = synth_calloc(p.nslots, sizeof *p.slots);
