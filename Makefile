@@ -24,7 +24,7 @@ PKGS    := gsl openblas lapacke sqlite3 jansson zlib libcrypto libmicrohttpd
 DEB_PKGS := build-essential pkg-config libgsl-dev libopenblas-dev liblapacke-dev libcsv-dev \
             libsqlite3-dev libssl-dev libjansson-dev librandom123-dev zlib1g-dev libmicrohttpd-dev \
             libcmocka-dev bats clang libclang-rt-14-dev cppcheck chromium libxml2-utils jq \
-            curl openssl sqlite3
+            curl openssl sqlite3 python3
 # Only for `make bench`: wall time and peak RSS (/usr/bin/time), the interim quality scorer, wrk (REST API).
 BENCH_PKGS := time python3 wrk
 
