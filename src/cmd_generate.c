@@ -1,4 +1,5 @@
 /* cmd_generate.c -- `synth generate`: sample rows from a model file as CSV (optionally gzip). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +109,16 @@ int synth__cli_validate(const char *cmd, const synth_validate_request *req, cons
                         const char *html_path, double fail_under, int fail_on_leak, int quiet);
 int synth__cli_parse_score(const char *text, double *out, synth_err *err);
 void synth__cli_print_leakage(const json_t *leak, FILE *out);
+
+/* SYNTH_IO naming the file when it cannot be opened for reading. */
+static int check_readable(const char *path, synth_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return synth_err_set(err, SYNTH_IO, "%s: %s", path[0] ? path : "''", strerror(errno));
+    fclose(f);
+    return 0;
+}
 
 /* --leak-check SOURCE.csv: look for the source's PII values in the file just written. */
 static int leak_check_after_generate(const cli_args *a, const char *source, const char *path, char delimiter)
@@ -235,6 +246,13 @@ static int run_generate(const cli_args *a)
         synth_loaded_model_free(lm);
         return cli_usage_error(&synth_cmd_generate, "--leak-check needs a plain CSV output file (-o FILE.csv)");
     }
+    /* Files read after generating are checked first, so a typo does not cost a whole run. */
+    const char *read_later[] = {leak_src, real, cli_get(a, "holdout")};
+    for (size_t i = 0; i < sizeof read_later / sizeof read_later[0]; i++)
+        if (read_later[i] != NULL && (rc = check_readable(read_later[i], &err)) != 0) {
+            synth_loaded_model_free(lm);
+            return cli_report("generate", &err);
+        }
     int privacy = cli_get(a, "qi") != NULL;
     if (!privacy && (cli_get(a, "k") || cli_get(a, "l") || cli_get(a, "t") || cli_get(a, "sensitive") ||
                      cli_flag(a, "enforce") || cli_get(a, "hierarchy") || cli_get(a, "max-suppression"))) {

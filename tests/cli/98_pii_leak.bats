@@ -206,3 +206,15 @@ for c in json.load(open(sys.argv[1]))["columns"]:
     [ "$status" -eq 10 ] || fail "leaking: exit $status: $stderr"
     assert_contains "$stderr" "--fail-on-leak"
 }
+
+@test "leak check: an unreadable --leak-check/--validate-against/--holdout file fails before generating anything" {
+    d=$BATS_TEST_TMPDIR
+    "$SYNTH" fit "$DATA/types.csv" -o "$d/m.synth" -q
+    for opts in "--leak-check $d/missing.csv" "--validate-against $d/missing.csv" \
+                "--validate-against $DATA/types.csv --holdout $d/missing.csv"; do
+        run --separate-stderr "$SYNTH" generate "$d/m.synth" --rows 100000 -o "$d/o.csv" $opts
+        [ "$status" -eq 4 ] || fail "$opts: status $status"
+        assert_contains "$stderr" "missing.csv"
+        [ ! -e "$d/o.csv" ] || fail "$opts: output written before the check"
+    done
+}
