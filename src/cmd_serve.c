@@ -106,6 +106,8 @@ static int read_config(const cli_args *a, synth_server_config *c, char *host, si
     if ((v = cli_get(a, "max-rows")) != NULL &&
         (rc = synth_parse_count(v, 1000000000000ULL, &c->max_rows, "--max-rows", err)))
         return rc;
+    if (c->max_upload == 0 || c->max_rows == 0)
+        return synth_err_set(err, SYNTH_USAGE, "%s must be at least 1", c->max_upload == 0 ? "--max-upload" : "--max-rows");
     if ((v = cli_get(a, "auth-failures")) != NULL) {
         if ((rc = cli_parse_uint("--auth-failures", v, 1000000, &n, err)))
             return rc;

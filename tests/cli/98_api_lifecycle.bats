@@ -196,6 +196,9 @@ wait_running() {
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Authorization: Bearer synth_nope' "$API_URL/v1/datasets")
     [ "$code" = 429 ] || fail "attempt 4: $code"
     api_stop
-    run --separate-stderr timeout 20 "$SYNTH" serve --listen 127.0.0.1:0 --data-dir "$BATS_TEST_TMPDIR/d" --auth-failures 0
-    [ "$status" -eq 2 ] || fail "--auth-failures 0: status $status"
+    for opt in --auth-failures --max-upload --max-rows; do
+        run --separate-stderr timeout 20 "$SYNTH" serve --listen 127.0.0.1:0 --data-dir "$BATS_TEST_TMPDIR/d" $opt 0
+        [ "$status" -eq 2 ] || fail "$opt 0: status $status"
+        assert_contains "$stderr" "$opt"
+    done
 }
