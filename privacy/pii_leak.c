@@ -666,11 +666,14 @@ int synth_pii_leak_check_csv(const char *source, const char *output, const synth
         rc = synth_pii_leak_new(opt, names, &lk, err);
     if (rc == 0)
         rc = source_pass(lk, source, csv, &src_rows, err);
-    if (rc == 0)
+    /* A source without a single PII value cannot leak one: the output pass would find nothing. */
+    int scan_output = synth_pii_hashset_count(lk->set) > 0 || synth_pii_hashset_dropped(lk->set) > 0;
+    if (rc == 0 && scan_output)
         rc = output_pass(lk, output, csv, &out_rows, err);
     if (rc == 0) {
         json_t *j = synth_pii_leak_report(lk);
-        if (j == NULL || json_object_set_new(j, "source", json_string(source)) ||
+        if (j == NULL || json_object_set_new(j, "output_scanned", json_boolean(scan_output)) ||
+            json_object_set_new(j, "source", json_string(source)) ||
             json_object_set_new(j, "output", json_string(output)) ||
             json_object_set_new(j, "source_rows", json_integer((json_int_t)src_rows)) ||
             json_object_set_new(j, "output_rows", json_integer((json_int_t)out_rows))) {

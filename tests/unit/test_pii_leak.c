@@ -262,6 +262,36 @@ static void test_leak_clean_and_cap(void **state)
     synth_pii_leak_free(NULL);
 }
 
+/* A source without PII cannot leak: the output is not scanned, and the report says so. */
+static void test_check_csv_no_source_pii(void **state)
+{
+    (void)state;
+    char src[] = "/tmp/synth-leak-src-XXXXXX", out[] = "/tmp/synth-leak-out-XXXXXX";
+    int fs = mkstemp(src), fo = mkstemp(out);
+    assert_true(fs >= 0 && fo >= 0);
+    FILE *f = fdopen(fs, "w");
+    fprintf(f, "age,color\n");
+    for (int i = 0; i < 50; i++)
+        fprintf(f, "%d,%s\n", 20 + i, i % 2 ? "red" : "blue");
+    fclose(f);
+    f = fdopen(fo, "w");
+    fprintf(f, "age,color\n31,red\nuser1@gmail.com,123-45-6789\n");
+    fclose(f);
+    synth_pii_leak_options opt;
+    synth_pii_leak_options_init(&opt);
+    json_t *rep = NULL;
+    uint64_t leaked = 7;
+    synth_err err;
+    assert_int_equal(synth_pii_leak_check_csv(src, out, NULL, &opt, &rep, &leaked, &err), 0);
+    assert_int_equal(leaked, 0);
+    assert_int_equal(json_integer_value(json_object_get(rep, "source_values")), 0);
+    assert_true(json_is_false(json_object_get(rep, "output_scanned")));
+    assert_int_equal(json_integer_value(json_object_get(rep, "output_rows")), 0);
+    json_decref(rep);
+    unlink(src);
+    unlink(out);
+}
+
 /* The CSV check gives the same report for any thread count (columns are owned by threads). */
 static void test_check_csv_threads(void **state)
 {
@@ -294,6 +324,7 @@ static void test_check_csv_threads(void **state)
         assert_true(leaked > 0);
         assert_int_equal(json_integer_value(json_object_get(rep, "leaked_values")), (json_int_t)leaked);
         assert_int_equal(json_integer_value(json_object_get(rep, "output_rows")), 3000);
+        assert_true(json_is_true(json_object_get(rep, "output_scanned")));
         text[k] = json_dumps(rep, JSON_SORT_KEYS | JSON_COMPACT);
         json_decref(rep);
     }
@@ -314,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_leak_counts),
         cmocka_unit_test(test_leak_clean_and_cap),
         cmocka_unit_test(test_check_csv_threads),
+        cmocka_unit_test(test_check_csv_no_source_pii),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
